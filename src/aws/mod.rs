@@ -1,0 +1,8 @@
+//! Everything that talks to AWS: configuration, discovery, the readers.
+
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod position;
+pub mod reader;
+pub mod shards;

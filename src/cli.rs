@@ -1,0 +1,133 @@
+//! The command-line contract (see DESIGN.md): names and formats scripts depend on.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::config::AwsOptions;
+use crate::aws::position::StartPosition;
+
+#[derive(Debug, Parser)]
+#[command(name = "kinspect", version, about = "Inspect Amazon Kinesis Data Streams and Firehose delivery streams")]
+#[command(arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Named profile from the shared AWS config and credentials files
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (otherwise from AWS_REGION, the profile, or a stream ARN)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub region: Option<String>,
+    /// Endpoint for both Kinesis and Firehose, e.g. a local emulator
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl GlobalArgs {
+    pub fn aws_options(&self) -> AwsOptions {
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print records of a data stream to stdout
+    Tail(TailArgs),
+    /// List data streams (with open shard counts) and Firehose delivery streams
+    Ls,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// Stream name or ARN
+    pub stream: String,
+    /// Where to start: trim-horizon, latest, at-timestamp:<RFC 3339 | -15m>, at-sequence:<SEQ>, after-sequence:<SEQ>
+    #[arg(long, value_name = "POSITION", default_value = "latest", value_parser = parse_position)]
+    pub from: StartPosition,
+    /// Read only this shard (repeatable); its children are followed when it closes
+    #[arg(long = "shard", value_name = "ID")]
+    pub shards: Vec<String>,
+    /// Exit after printing N records
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Exit once every shard has been read up to its newest record
+    #[arg(long)]
+    pub until_latest: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TailFormat::Text)]
+    pub format: TailFormat,
+    /// Payload decoding before output
+    #[arg(long, value_enum, default_value_t = Decode::None)]
+    pub decode: Decode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TailFormat {
+    /// One JSON object per record (the scripting contract)
+    Jsonl,
+    /// One readable line per record
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Decode {
+    /// The payload exactly as stored
+    None,
+}
+
+fn parse_position(value: &str) -> Result<StartPosition, String> {
+    value.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tail_options_parse() {
+        let cli = Cli::try_parse_from([
+            "kinspect", "--region", "eu-west-1", "tail", "orders", "--from", "trim-horizon", "--shard",
+            "shardId-000000000001", "--shard", "shardId-000000000002", "--count", "10", "--until-latest",
+            "--format", "jsonl", "--endpoint-url", "http://127.0.0.1:4568",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(cli.global.endpoint_url.as_deref(), Some("http://127.0.0.1:4568"));
+        let Command::Tail(tail) = cli.command else { panic!("not tail") };
+        assert_eq!(tail.from, StartPosition::TrimHorizon);
+        assert_eq!(tail.shards.len(), 2);
+        assert_eq!(tail.count, Some(10));
+        assert!(tail.until_latest);
+        assert_eq!(tail.format, TailFormat::Jsonl);
+    }
+
+    #[test]
+    fn tail_defaults_to_latest() {
+        let cli = Cli::try_parse_from(["kinspect", "tail", "orders"]).unwrap();
+        let Command::Tail(tail) = cli.command else { panic!("not tail") };
+        assert_eq!(tail.from, StartPosition::Latest);
+        assert_eq!(tail.count, None);
+    }
+
+    #[test]
+    fn a_malformed_position_is_a_usage_error() {
+        let err = Cli::try_parse_from(["kinspect", "tail", "orders", "--from", "yesterday"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(Cli::try_parse_from(["kinspect", "tail", "orders", "--count", "0"]).is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! Headless commands: the same engine as the TUI, writing to stdout.
+
+pub mod ls;
+pub mod tail;
+
+use crate::aws::config::{Aws, StreamRef};
+use crate::aws::error::ApiError;
+use crate::error::AppError;
+
+/// An error from a call made before any work started: exit 2 with a line that says what to fix.
+pub fn setup_error(error: ApiError, aws: &Aws, stream: Option<&StreamRef>) -> AppError {
+    let target = aws.describe_target();
+    let message = match (&error, stream) {
+        (ApiError::NotFound(_), Some(stream)) => {
+            format!("stream '{}' not found ({target})", stream.name())
+        }
+        (ApiError::Unreachable(cause), _) => format!("cannot reach {target}: {cause}"),
+        (ApiError::AccessDenied(why), _) => format!("access denied ({target}): {why}"),
+        _ => format!("{error} ({target})"),
+    };
+    AppError::usage(message)
+}

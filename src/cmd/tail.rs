@@ -1,0 +1,182 @@
+//! `kinspect tail`: records to stdout, kcat-style.
+
+use std::io::ErrorKind;
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use tokio::io::AsyncWriteExt;
+
+use super::setup_error;
+use crate::aws::config::{Aws, AwsOptions, StreamRef};
+use crate::aws::error::ApiError;
+use crate::aws::reader::{KinesisShards, Lineage, ReaderEvent, ReaderOptions, StreamReader};
+use crate::aws::shards::list_shards;
+use crate::cli::{TailArgs, TailFormat};
+use crate::error::AppError;
+use crate::record::{jsonl, Record};
+
+pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppError> {
+    let stream = StreamRef::parse(&args.stream)?;
+    if args.from.needs_single_shard() && args.shards.len() != 1 {
+        return Err(AppError::usage(format!(
+            "--from {} names a position in one shard: pass exactly one --shard",
+            args.from.to_string().split(':').next().unwrap_or_default()
+        )));
+    }
+    let aws = Aws::load(aws_options, Some(&stream)).await?;
+    let shards = list_shards(&aws.kinesis(), &stream)
+        .await
+        .map_err(|e| setup_error(e, &aws, Some(&stream)))?;
+    let lineage = Lineage::plan(&shards, &args.shards, &args.from).map_err(AppError::usage)?;
+    let options = ReaderOptions { stop_at_tip: args.until_latest, ..ReaderOptions::default() };
+    let reader = StreamReader::start(KinesisShards::new(aws.kinesis_for_readers(), stream.clone()), lineage, options);
+    let printer = Printer { stream: stream.name().to_string(), format: args.format };
+    match print_records(reader, printer, args.count).await {
+        Ok(0) => Ok(()),
+        Ok(failed) => Err(AppError::failure(format!(
+            "{failed} shard{} could not be read",
+            if failed == 1 { "" } else { "s" }
+        ))),
+        // The reader of our output went away (`| head`): that is a normal way to stop.
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(AppError::failure(format!("cannot write output: {e}"))),
+    }
+}
+
+/// Prints until the count is reached or every shard task ends; returns how many shards failed.
+async fn print_records(mut reader: StreamReader, printer: Printer, count: Option<u64>) -> std::io::Result<usize> {
+    let mut stdout = tokio::io::stdout();
+    let mut remaining = count.unwrap_or(u64::MAX);
+    let mut failed_shards = 0;
+    let mut buffer = Vec::with_capacity(64 * 1024);
+    while let Some(event) = reader.next().await {
+        match event {
+            ReaderEvent::Records { records, .. } => {
+                buffer.clear();
+                for record in records.iter().take(usize::try_from(remaining).unwrap_or(usize::MAX)) {
+                    printer.write(&mut buffer, record);
+                    remaining -= 1;
+                }
+                // Whole lines, flushed per batch: `| head` and `| jq` see records as they come.
+                stdout.write_all(&buffer).await?;
+                stdout.flush().await?;
+                if remaining == 0 {
+                    return Ok(failed_shards);
+                }
+            }
+            ReaderEvent::Error { shard_id, error, retry_in } => match retry_in {
+                None => {
+                    failed_shards += 1;
+                    eprintln!("kinspect: {shard_id}: {error}");
+                }
+                // Expired iterators are renewed at once and lose nothing: not worth a line.
+                Some(_) if error == ApiError::ExpiredIterator => {}
+                Some(delay) => eprintln!("kinspect: {shard_id}: {error}; retrying in {}", seconds(delay)),
+            },
+            ReaderEvent::Started { .. }
+            | ReaderEvent::Throttled { .. }
+            | ReaderEvent::CaughtUp { .. }
+            | ReaderEvent::Closed { .. } => {}
+        }
+    }
+    Ok(failed_shards)
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+struct Printer {
+    stream: String,
+    format: TailFormat,
+}
+
+impl Printer {
+    fn write(&self, out: &mut Vec<u8>, record: &Record) {
+        match self.format {
+            TailFormat::Jsonl => jsonl::write_line(out, &self.stream, record),
+            TailFormat::Text => write_text_line(out, record),
+        }
+    }
+}
+
+/// Longest binary payload shown in full in text output; longer ones are cut with "…".
+const TEXT_HEX_LIMIT: usize = 256;
+
+/// `TIME SHARD KEY PAYLOAD` on one line: text with control characters escaped, or hex for
+/// binary payloads.
+fn write_text_line(out: &mut Vec<u8>, record: &Record) {
+    use std::fmt::Write;
+    let mut line = String::new();
+    let time = record
+        .arrival
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .unwrap_or_else(|| "-".into());
+    let _ = write!(line, "{time} {} {} ", record.shard_id, escape(&record.partition_key));
+    match std::str::from_utf8(&record.data) {
+        Ok(text) => line.push_str(&escape(text)),
+        Err(_) => {
+            let shown = &record.data[..record.data.len().min(TEXT_HEX_LIMIT)];
+            let _ = write!(line, "<{} bytes> {}", record.data.len(), hex::encode(shown));
+            if shown.len() < record.data.len() {
+                line.push('…');
+            }
+        }
+    }
+    line.push('\n');
+    out.extend_from_slice(line.as_bytes());
+}
+
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            '\\' => escaped.push_str("\\\\"),
+            c if c.is_control() => escaped.extend(c.escape_unicode()),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn record(data: &[u8]) -> Record {
+        Record {
+            shard_id: "shardId-000000000001".into(),
+            sequence_number: "1".into(),
+            sub_sequence_number: None,
+            partition_key: "pk\t1".into(),
+            arrival: Some(Utc.timestamp_millis_opt(1_767_355_200_123).unwrap()),
+            kms_encrypted: false,
+            data: data.to_vec(),
+        }
+    }
+
+    fn text(data: &[u8]) -> String {
+        let mut out = Vec::new();
+        write_text_line(&mut out, &record(data));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_lines_stay_on_one_line() {
+        assert_eq!(
+            text(b"hello\nworld\x07"),
+            "2026-01-02T12:00:00.123Z shardId-000000000001 pk\\t1 hello\\nworld\\u{7}\n"
+        );
+    }
+
+    #[test]
+    fn binary_payloads_show_as_hex() {
+        assert_eq!(text(&[0xff, 0x00]), "2026-01-02T12:00:00.123Z shardId-000000000001 pk\\t1 <2 bytes> ff00\n");
+        let long = text(&[0xff; 300]);
+        assert!(long.contains("<300 bytes>") && long.trim_end().ends_with('…'));
+    }
+}
