@@ -6,7 +6,11 @@ use crate::aws::config::AwsOptions;
 use crate::aws::position::StartPosition;
 
 #[derive(Debug, Parser)]
-#[command(name = "kinspect", version, about = "Inspect Amazon Kinesis Data Streams and Firehose delivery streams")]
+#[command(
+    name = "kinspect",
+    version,
+    about = "Inspect Amazon Kinesis Data Streams and Firehose delivery streams"
+)]
 #[command(arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -101,9 +105,24 @@ mod tests {
     #[test]
     fn tail_options_parse() {
         let cli = Cli::try_parse_from([
-            "kinspect", "--region", "eu-west-1", "tail", "orders", "--from", "trim-horizon", "--shard",
-            "shardId-000000000001", "--shard", "shardId-000000000002", "--count", "10", "--until-latest",
-            "--format", "jsonl", "--endpoint-url", "http://127.0.0.1:4568",
+            "kinspect",
+            "--region",
+            "eu-west-1",
+            "tail",
+            "orders",
+            "--from",
+            "trim-horizon",
+            "--shard",
+            "shardId-000000000001",
+            "--shard",
+            "shardId-000000000002",
+            "--count",
+            "10",
+            "--until-latest",
+            "--format",
+            "jsonl",
+            "--endpoint-url",
+            "http://127.0.0.1:4568",
         ])
         .unwrap();
         assert_eq!(cli.global.region.as_deref(), Some("eu-west-1"));

@@ -80,7 +80,9 @@ pub async fn data_streams(client: &aws_sdk_kinesis::Client) -> Result<Vec<DataSt
     Ok(summaries)
 }
 
-pub async fn delivery_streams(client: &aws_sdk_firehose::Client) -> Result<Vec<DeliveryStreamSummary>, ApiError> {
+pub async fn delivery_streams(
+    client: &aws_sdk_firehose::Client,
+) -> Result<Vec<DeliveryStreamSummary>, ApiError> {
     let mut names: Vec<String> = Vec::new();
     loop {
         let page = client

@@ -6,8 +6,8 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_kinesis::config::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_kinesis::config::ProvideCredentials;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use crate::error::AppError;
@@ -112,9 +112,8 @@ impl Aws {
         let http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client)
-            .timeout_config(
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).http_client(http_client).timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
                     .operation_attempt_timeout(Duration::from_secs(30))
@@ -145,9 +144,8 @@ impl Aws {
     /// attempt must pass through the reader's pacing so that no shard sees more than five
     /// calls a second, and throttles must be counted, not hidden.
     pub fn kinesis_for_readers(&self) -> aws_sdk_kinesis::Client {
-        let config = aws_sdk_kinesis::config::Builder::from(&self.sdk)
-            .retry_config(RetryConfig::disabled())
-            .build();
+        let config =
+            aws_sdk_kinesis::config::Builder::from(&self.sdk).retry_config(RetryConfig::disabled()).build();
         aws_sdk_kinesis::Client::from_conf(config)
     }
 
@@ -172,9 +170,11 @@ impl Aws {
 /// One line on what is wrong with the credentials, never the credentials themselves.
 fn credentials_problem(error: &CredentialsError) -> String {
     match error {
-        CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials found (looked in environment variables, \
+        CredentialsError::CredentialsNotLoaded(_) => {
+            "no AWS credentials found (looked in environment variables, \
              shared config and credentials files, web identity, ECS and instance metadata)"
-            .to_string(),
+                .to_string()
+        }
         other => {
             let cause = crate::aws::error::root_cause(other);
             format!("cannot load AWS credentials: {}", cause.split_whitespace().collect::<Vec<_>>().join(" "))

@@ -30,10 +30,7 @@ pub enum ApiError {
 impl ApiError {
     /// Whether repeating the same call later may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Throttled(_) | ApiError::Unreachable(_) | ApiError::Transient(_)
-        )
+        matches!(self, ApiError::Throttled(_) | ApiError::Unreachable(_) | ApiError::Transient(_))
     }
 
     pub fn from_sdk<E>(err: SdkError<E, HttpResponse>) -> Self
@@ -124,7 +121,11 @@ mod tests {
 
     #[test]
     fn throughput_exceeded_is_throttling() {
-        let e = classify_service_error(Some("ProvisionedThroughputExceededException"), Some("Rate exceeded"), 400);
+        let e = classify_service_error(
+            Some("ProvisionedThroughputExceededException"),
+            Some("Rate exceeded"),
+            400,
+        );
         assert_eq!(e, ApiError::Throttled("ProvisionedThroughputExceededException".into()));
         assert!(e.is_retryable());
     }

@@ -23,12 +23,6 @@ impl StartPosition {
     }
 }
 
-impl Default for StartPosition {
-    fn default() -> Self {
-        StartPosition::Latest
-    }
-}
-
 impl fmt::Display for StartPosition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -141,14 +135,25 @@ mod tests {
     fn sequences() {
         let seq = "49680449034134488327360933317630574233816796138836066306";
         assert_eq!(parse_at(&format!("at-sequence:{seq}"), now()), Ok(StartPosition::AtSequence(seq.into())));
-        assert_eq!(parse_at(&format!("after-sequence:{seq}"), now()), Ok(StartPosition::AfterSequence(seq.into())));
+        assert_eq!(
+            parse_at(&format!("after-sequence:{seq}"), now()),
+            Ok(StartPosition::AfterSequence(seq.into()))
+        );
         assert!(parse_at("at-sequence:", now()).is_err());
         assert!(parse_at("at-sequence:12ab", now()).is_err());
     }
 
     #[test]
     fn malformed_values_say_what_is_expected() {
-        for bad in ["", "earliest", "at-timestamp:", "at-timestamp:-15", "at-timestamp:-15y", "at-timestamp:yesterday", "at-timestamp:-99999999999999d"] {
+        for bad in [
+            "",
+            "earliest",
+            "at-timestamp:",
+            "at-timestamp:-15",
+            "at-timestamp:-15y",
+            "at-timestamp:yesterday",
+            "at-timestamp:-99999999999999d",
+        ] {
             let err = parse_at(bad, now()).unwrap_err();
             assert!(!err.contains('\n'), "one line: {err}");
         }

@@ -5,22 +5,21 @@ use std::io::Write;
 use super::setup_error;
 use crate::aws::catalog::{self, DataStreamSummary, DeliveryStreamSummary};
 use crate::aws::config::{Aws, AwsOptions};
-use crate::aws::error::ApiError;
 use crate::error::AppError;
 
 pub async fn run(aws_options: &AwsOptions) -> Result<(), AppError> {
     let aws = Aws::load(aws_options, None).await?;
     let (kinesis, firehose) = (aws.kinesis(), aws.firehose());
-    let (streams, deliveries) = tokio::join!(catalog::data_streams(&kinesis), catalog::delivery_streams(&firehose));
+    let (streams, deliveries) =
+        tokio::join!(catalog::data_streams(&kinesis), catalog::delivery_streams(&firehose));
     let mut out = String::new();
-    match (&streams, &deliveries) {
-        // Neither service answered: that is a setup problem, not an empty account.
-        (Err(e), Err(_)) => return Err(setup_error(e.clone(), &aws, None)),
-        _ => {}
+    // Neither service answered: that is a setup problem, not an empty account.
+    if let (Err(e), Err(_)) = (&streams, &deliveries) {
+        return Err(setup_error(e.clone(), &aws, None));
     }
     match &streams {
         Ok(streams) => out.push_str(&data_stream_table(streams)),
-        Err(e) => eprintln!("kinspect: cannot list data streams: {}", brief(e)),
+        Err(e) => eprintln!("kinspect: cannot list data streams: {e}"),
     }
     match &deliveries {
         Ok(deliveries) => {
@@ -29,7 +28,7 @@ pub async fn run(aws_options: &AwsOptions) -> Result<(), AppError> {
             }
             out.push_str(&delivery_stream_table(deliveries));
         }
-        Err(e) => eprintln!("kinspect: cannot list Firehose delivery streams: {}", brief(e)),
+        Err(e) => eprintln!("kinspect: cannot list Firehose delivery streams: {e}"),
     }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
@@ -38,10 +37,6 @@ pub async fn run(aws_options: &AwsOptions) -> Result<(), AppError> {
         }
         _ => Ok(()),
     }
-}
-
-fn brief(error: &ApiError) -> String {
-    error.to_string()
 }
 
 fn data_stream_table(streams: &[DataStreamSummary]) -> String {

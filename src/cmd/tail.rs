@@ -24,12 +24,12 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppErro
         )));
     }
     let aws = Aws::load(aws_options, Some(&stream)).await?;
-    let shards = list_shards(&aws.kinesis(), &stream)
-        .await
-        .map_err(|e| setup_error(e, &aws, Some(&stream)))?;
+    let shards =
+        list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, &aws, Some(&stream)))?;
     let lineage = Lineage::plan(&shards, &args.shards, &args.from).map_err(AppError::usage)?;
     let options = ReaderOptions { stop_at_tip: args.until_latest, ..ReaderOptions::default() };
-    let reader = StreamReader::start(KinesisShards::new(aws.kinesis_for_readers(), stream.clone()), lineage, options);
+    let reader =
+        StreamReader::start(KinesisShards::new(aws.kinesis_for_readers(), stream.clone()), lineage, options);
     let printer = Printer { stream: stream.name().to_string(), format: args.format };
     match print_records(reader, printer, args.count).await {
         Ok(0) => Ok(()),
@@ -44,7 +44,11 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppErro
 }
 
 /// Prints until the count is reached or every shard task ends; returns how many shards failed.
-async fn print_records(mut reader: StreamReader, printer: Printer, count: Option<u64>) -> std::io::Result<usize> {
+async fn print_records(
+    mut reader: StreamReader,
+    printer: Printer,
+    count: Option<u64>,
+) -> std::io::Result<usize> {
     let mut stdout = tokio::io::stdout();
     let mut remaining = count.unwrap_or(u64::MAX);
     let mut failed_shards = 0;
@@ -108,10 +112,8 @@ const TEXT_HEX_LIMIT: usize = 256;
 fn write_text_line(out: &mut Vec<u8>, record: &Record) {
     use std::fmt::Write;
     let mut line = String::new();
-    let time = record
-        .arrival
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-        .unwrap_or_else(|| "-".into());
+    let time =
+        record.arrival.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)).unwrap_or_else(|| "-".into());
     let _ = write!(line, "{time} {} {} ", record.shard_id, escape(&record.partition_key));
     match std::str::from_utf8(&record.data) {
         Ok(text) => line.push_str(&escape(text)),
@@ -175,7 +177,10 @@ mod tests {
 
     #[test]
     fn binary_payloads_show_as_hex() {
-        assert_eq!(text(&[0xff, 0x00]), "2026-01-02T12:00:00.123Z shardId-000000000001 pk\\t1 <2 bytes> ff00\n");
+        assert_eq!(
+            text(&[0xff, 0x00]),
+            "2026-01-02T12:00:00.123Z shardId-000000000001 pk\\t1 <2 bytes> ff00\n"
+        );
         let long = text(&[0xff; 300]);
         assert!(long.contains("<300 bytes>") && long.trim_end().ends_with('…'));
     }

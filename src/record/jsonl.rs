@@ -30,9 +30,7 @@ pub fn write_line(out: &mut Vec<u8>, stream: &str, record: &Record) {
         sequence_number: &record.sequence_number,
         sub_sequence_number: record.sub_sequence_number,
         partition_key: &record.partition_key,
-        approximate_arrival_timestamp: record
-            .arrival
-            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        approximate_arrival_timestamp: record.arrival.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
         data: base64::engine::general_purpose::STANDARD.encode(&record.data),
         text: std::str::from_utf8(&record.data).ok(),
         decoding: &[],

@@ -75,9 +75,9 @@ impl ShardApi for KinesisShards {
             StartPosition::AtTimestamp(t) => request
                 .shard_iterator_type(ShardIteratorType::AtTimestamp)
                 .timestamp(aws_smithy_types::DateTime::from_millis(t.timestamp_millis())),
-            StartPosition::AtSequence(seq) => request
-                .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
-                .starting_sequence_number(seq),
+            StartPosition::AtSequence(seq) => {
+                request.shard_iterator_type(ShardIteratorType::AtSequenceNumber).starting_sequence_number(seq)
+            }
             StartPosition::AfterSequence(seq) => request
                 .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
                 .starting_sequence_number(seq),

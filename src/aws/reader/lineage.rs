@@ -44,7 +44,10 @@ impl Lineage {
             }
             read_set.insert(
                 shard.shard_id.clone(),
-                Entry { parents: shard.parents().map(str::to_string).collect(), state: State::Waiting(from.clone()) },
+                Entry {
+                    parents: shard.parents().map(str::to_string).collect(),
+                    state: State::Waiting(from.clone()),
+                },
             );
         }
         // Shards that appear after a split or merge hold only records newer than that
@@ -94,10 +97,7 @@ impl Lineage {
 
     /// A parent outside the read set (trimmed away, or not selected) blocks nothing.
     fn parents_done(&self, entry: &Entry) -> bool {
-        entry
-            .parents
-            .iter()
-            .all(|p| self.shards.get(p).is_none_or(|parent| parent.state == State::Done))
+        entry.parents.iter().all(|p| self.shards.get(p).is_none_or(|parent| parent.state == State::Done))
     }
 }
 
@@ -142,7 +142,10 @@ mod tests {
         lineage.finish("s0", &[child("s3", &["s0", "s1"])]);
         assert!(lineage.take_ready().is_empty(), "s3 still waits for s1");
         lineage.finish("s2", &[child("s4", &["s2"]), child("s5", &["s2"])]);
-        assert_eq!(lineage.take_ready(), [("s4".into(), StartPosition::TrimHorizon), ("s5".into(), StartPosition::TrimHorizon)]);
+        assert_eq!(
+            lineage.take_ready(),
+            [("s4".into(), StartPosition::TrimHorizon), ("s5".into(), StartPosition::TrimHorizon)]
+        );
         lineage.finish("s1", &[child("s3", &["s0", "s1"])]);
         assert_eq!(ids(lineage.take_ready()), ["s3"]);
     }
@@ -151,7 +154,10 @@ mod tests {
     fn latest_reads_only_open_shards_and_does_not_wait_for_closed_parents() {
         let shards = [shard("s0", &[], false), shard("s1", &["s0"], true), shard("s2", &["s0"], true)];
         let mut lineage = Lineage::plan(&shards, &[], &StartPosition::Latest).unwrap();
-        assert_eq!(lineage.take_ready(), [("s1".into(), StartPosition::Latest), ("s2".into(), StartPosition::Latest)]);
+        assert_eq!(
+            lineage.take_ready(),
+            [("s1".into(), StartPosition::Latest), ("s2".into(), StartPosition::Latest)]
+        );
     }
 
     #[test]

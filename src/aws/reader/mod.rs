@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
-pub use api::{KinesisShards, ShardApi};
+pub use api::{ChildShard, KinesisShards, RecordsPage, ShardApi};
 pub use events::ReaderEvent;
 pub use lineage::Lineage;
 pub use shard::ShardOutcome;
@@ -89,8 +89,13 @@ async fn coordinate<A: ShardApi>(
     let mut tasks: JoinSet<(String, ShardOutcome)> = JoinSet::new();
     let spawn_ready = |lineage: &mut Lineage, tasks: &mut JoinSet<(String, ShardOutcome)>| {
         for (shard_id, position) in lineage.take_ready() {
-            let reader =
-                ShardReader::new(api.clone(), Arc::from(shard_id.as_str()), position, options.clone(), tx.clone());
+            let reader = ShardReader::new(
+                api.clone(),
+                Arc::from(shard_id.as_str()),
+                position,
+                options.clone(),
+                tx.clone(),
+            );
             tasks.spawn(async move { (shard_id, reader.run().await) });
         }
     };
@@ -106,5 +111,208 @@ async fn coordinate<A: ShardApi>(
             ShardOutcome::AtTip | ShardOutcome::Failed(_) => lineage.finish(&shard_id, &[]),
         }
         spawn_ready(&mut lineage, &mut tasks);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Reader behaviour the emulator cannot show: missing ChildShards, a shard that fails.
+
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::aws::error::ApiError;
+    use crate::aws::position::StartPosition;
+    use crate::aws::shards::ShardInfo;
+    use crate::record::Record;
+
+    #[derive(Clone, Default)]
+    struct FakeShard {
+        payloads: Vec<&'static str>,
+        closed: bool,
+        children: Vec<ChildShard>,
+        /// Leave ChildShards out of the last answer, as some services do.
+        omit_children: bool,
+        broken: Option<ApiError>,
+        throttles_left: usize,
+        calls: Vec<tokio::time::Instant>,
+    }
+
+    #[derive(Clone, Default)]
+    struct FakeShards(Arc<Mutex<HashMap<String, FakeShard>>>);
+
+    impl FakeShards {
+        fn shard(&self, id: &str) -> FakeShard {
+            self.0.lock().unwrap().get(id).cloned().unwrap_or_default()
+        }
+    }
+
+    impl ShardApi for FakeShards {
+        async fn shard_iterator(&self, shard_id: &str, position: &StartPosition) -> Result<String, ApiError> {
+            if let Some(e) = self.shard(shard_id).broken {
+                return Err(e);
+            }
+            assert_eq!(*position, StartPosition::TrimHorizon);
+            Ok(format!("{shard_id}@0"))
+        }
+
+        async fn records(&self, shard_id: &Arc<str>, iterator: &str) -> Result<RecordsPage, ApiError> {
+            {
+                let mut shards = self.0.lock().unwrap();
+                let shard = shards.entry(shard_id.to_string()).or_default();
+                shard.calls.push(tokio::time::Instant::now());
+                if shard.throttles_left > 0 {
+                    shard.throttles_left -= 1;
+                    return Err(ApiError::Throttled("ProvisionedThroughputExceededException".into()));
+                }
+            }
+            let shard = self.shard(shard_id);
+            let from: usize = iterator.rsplit('@').next().unwrap().parse().unwrap();
+            let records = shard.payloads[from..]
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Record {
+                    shard_id: Arc::clone(shard_id),
+                    sequence_number: (from + i + 1).to_string(),
+                    sub_sequence_number: None,
+                    partition_key: "k".into(),
+                    arrival: None,
+                    kms_encrypted: false,
+                    data: p.as_bytes().to_vec(),
+                })
+                .collect();
+            let end = shard.closed && from == shard.payloads.len();
+            Ok(RecordsPage {
+                records,
+                next_iterator: (!end).then(|| format!("{shard_id}@{}", shard.payloads.len())),
+                millis_behind_latest: Some(0),
+                child_shards: (end && !shard.omit_children).then(|| shard.children.clone()),
+            })
+        }
+
+        async fn child_shards(&self, parent: &str) -> Result<Vec<ChildShard>, ApiError> {
+            Ok(self.shard(parent).children)
+        }
+    }
+
+    fn info(id: &str, parents: &[&str], open: bool) -> ShardInfo {
+        ShardInfo {
+            shard_id: id.into(),
+            parent: parents.first().map(|p| p.to_string()),
+            adjacent_parent: None,
+            starting_hash_key: "0".into(),
+            ending_hash_key: "1".into(),
+            starting_sequence_number: "0".into(),
+            ending_sequence_number: (!open).then(|| "9".into()),
+        }
+    }
+
+    /// Reads to the tip and returns the payloads in the order they arrived, and the errors.
+    async fn read_all(api: FakeShards, shards: &[ShardInfo]) -> (Vec<String>, Vec<(String, ApiError)>) {
+        let (payloads, errors, _) = read_events(api, shards).await;
+        (payloads, errors)
+    }
+
+    async fn read_events(
+        api: FakeShards,
+        shards: &[ShardInfo],
+    ) -> (Vec<String>, Vec<(String, ApiError)>, Vec<ReaderEvent>) {
+        let lineage = Lineage::plan(shards, &[], &StartPosition::TrimHorizon).unwrap();
+        let options = ReaderOptions { stop_at_tip: true, ..ReaderOptions::default() };
+        let mut reader = StreamReader::start(api, lineage, options);
+        let (mut payloads, mut errors, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(event) = reader.next().await {
+            events.push(event.clone());
+            match event {
+                ReaderEvent::Records { records, .. } => {
+                    payloads.extend(records.iter().map(|r| String::from_utf8(r.data.clone()).unwrap()))
+                }
+                ReaderEvent::Error { shard_id, error, retry_in: None } => {
+                    errors.push((shard_id.to_string(), error))
+                }
+                _ => {}
+            }
+        }
+        (payloads, errors, events)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttles_are_counted_waited_out_and_reported_with_the_shard_stats() {
+        let api = FakeShards::default();
+        api.0.lock().unwrap().insert(
+            "hot".to_string(),
+            FakeShard { payloads: vec!["abc", "de"], throttles_left: 2, ..FakeShard::default() },
+        );
+        let (payloads, errors, events) = read_events(api.clone(), &[info("hot", &[], true)]).await;
+        assert_eq!(payloads, ["abc", "de"]);
+        assert!(errors.is_empty());
+        let throttled: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                ReaderEvent::Throttled { stats, retry_in, .. } => {
+                    assert!(*retry_in >= Duration::from_secs(1));
+                    Some(stats.throttles)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(throttled, [1, 2]);
+        let last_stats = events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                ReaderEvent::Records { stats, .. } => Some(stats.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((last_stats.records, last_stats.bytes, last_stats.throttles), (2, 5, 2));
+        assert_eq!(last_stats.millis_behind_latest, Some(0));
+        assert!(last_stats.records_per_sec > 0.0 && last_stats.bytes_per_sec > 0.0);
+        assert!(events.iter().any(|e| matches!(e, ReaderEvent::CaughtUp { .. })));
+
+        let calls = api.shard("hot").calls;
+        assert!(
+            calls[1] - calls[0] >= Duration::from_secs(1),
+            "a throttle is waited out for a second or more"
+        );
+        assert!(calls[2] - calls[1] >= Duration::from_secs(2), "a second throttle in a row waits longer");
+        assert!(calls.windows(2).all(|w| w[1] - w[0] >= Duration::from_millis(210)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn children_are_found_by_listing_when_the_answer_names_none() {
+        let api = FakeShards::default();
+        api.0.lock().unwrap().extend([
+            (
+                "parent".to_string(),
+                FakeShard {
+                    payloads: vec!["p1", "p2"],
+                    closed: true,
+                    children: vec![ChildShard { shard_id: "child".into(), parents: vec!["parent".into()] }],
+                    omit_children: true,
+                    ..FakeShard::default()
+                },
+            ),
+            ("child".to_string(), FakeShard { payloads: vec!["c1"], ..FakeShard::default() }),
+        ]);
+        let (payloads, errors) = read_all(api, &[info("parent", &[], false)]).await;
+        assert_eq!(payloads, ["p1", "p2", "c1"]);
+        assert!(errors.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_shard_does_not_stop_the_others() {
+        let api = FakeShards::default();
+        api.0.lock().unwrap().extend([
+            (
+                "denied".to_string(),
+                FakeShard { broken: Some(ApiError::AccessDenied("no".into())), ..FakeShard::default() },
+            ),
+            ("fine".to_string(), FakeShard { payloads: vec!["a", "b"], ..FakeShard::default() }),
+        ]);
+        let (payloads, errors) = read_all(api, &[info("denied", &[], true), info("fine", &[], true)]).await;
+        assert_eq!(payloads, ["a", "b"]);
+        assert_eq!(errors, [("denied".to_string(), ApiError::AccessDenied("no".into()))]);
     }
 }

@@ -16,7 +16,9 @@ use crate::aws::position::StartPosition;
 /// How a shard task ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShardOutcome {
-    Closed { children: Vec<ChildShard> },
+    Closed {
+        children: Vec<ChildShard>,
+    },
     /// Reached the tip while the reader was asked to stop there.
     AtTip,
     Failed(ApiError),
@@ -132,15 +134,23 @@ impl<A: ShardApi> ShardReader<A> {
                     self.pacer.hold_for(delay);
                     iterator = Some(current);
                     let stats = self.snapshot();
-                    self.emit(ReaderEvent::Throttled { shard_id: self.shard_id.clone(), retry_in: delay, stats })
-                        .await?;
+                    self.emit(ReaderEvent::Throttled {
+                        shard_id: self.shard_id.clone(),
+                        retry_in: delay,
+                        stats,
+                    })
+                    .await?;
                 }
                 Err(error) if error.is_retryable() => {
                     let delay = errors.next_delay();
                     self.pacer.hold_for(delay);
                     iterator = Some(current);
-                    self.emit(ReaderEvent::Error { shard_id: self.shard_id.clone(), error, retry_in: Some(delay) })
-                        .await?;
+                    self.emit(ReaderEvent::Error {
+                        shard_id: self.shard_id.clone(),
+                        error,
+                        retry_in: Some(delay),
+                    })
+                    .await?;
                 }
                 Err(error) => return Ok(ShardOutcome::Failed(self.give_up(error).await?)),
             }
@@ -160,8 +170,12 @@ impl<A: ShardApi> ShardReader<A> {
                 Err(error) if error.is_retryable() => {
                     let delay = errors.next_delay();
                     self.pacer.hold_for(delay);
-                    self.emit(ReaderEvent::Error { shard_id: self.shard_id.clone(), error, retry_in: Some(delay) })
-                        .await?;
+                    self.emit(ReaderEvent::Error {
+                        shard_id: self.shard_id.clone(),
+                        error,
+                        retry_in: Some(delay),
+                    })
+                    .await?;
                 }
                 Err(error) => return Ok(Err(self.give_up(error).await?)),
             }
@@ -174,8 +188,12 @@ impl<A: ShardApi> ShardReader<A> {
                 Ok(children) => return Ok(children),
                 Err(error) if error.is_retryable() => {
                     let delay = errors.next_delay();
-                    self.emit(ReaderEvent::Error { shard_id: self.shard_id.clone(), error, retry_in: Some(delay) })
-                        .await?;
+                    self.emit(ReaderEvent::Error {
+                        shard_id: self.shard_id.clone(),
+                        error,
+                        retry_in: Some(delay),
+                    })
+                    .await?;
                     tokio::time::sleep(delay).await;
                 }
                 Err(error) => {
@@ -205,8 +223,12 @@ impl<A: ShardApi> ShardReader<A> {
 
     /// Reports an error the reader cannot get past and hands it back.
     async fn give_up(&mut self, error: ApiError) -> Result<ApiError, Gone> {
-        self.emit(ReaderEvent::Error { shard_id: self.shard_id.clone(), error: error.clone(), retry_in: None })
-            .await?;
+        self.emit(ReaderEvent::Error {
+            shard_id: self.shard_id.clone(),
+            error: error.clone(),
+            retry_in: None,
+        })
+        .await?;
         Ok(error)
     }
 
