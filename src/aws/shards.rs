@@ -29,6 +29,15 @@ impl ShardInfo {
 
 /// Lists every shard of the stream, open and closed, following NextToken to the end.
 pub async fn list_shards(client: &Client, stream: &StreamRef) -> Result<Vec<ShardInfo>, ApiError> {
+    list_shards_in_pages(client, stream, None).await
+}
+
+/// As [`list_shards`], asking for at most `page_size` shards per call.
+pub async fn list_shards_in_pages(
+    client: &Client,
+    stream: &StreamRef,
+    page_size: Option<i32>,
+) -> Result<Vec<ShardInfo>, ApiError> {
     let mut shards = Vec::new();
     let mut next_token: Option<String> = None;
     loop {
@@ -40,7 +49,7 @@ pub async fn list_shards(client: &Client, stream: &StreamRef) -> Result<Vec<Shar
                 None => client.list_shards().stream_name(stream.name()),
             },
         };
-        let page = request.send().await.map_err(ApiError::from_sdk)?;
+        let page = request.set_max_results(page_size).send().await.map_err(ApiError::from_sdk)?;
         shards.extend(page.shards.unwrap_or_default().into_iter().map(from_sdk_shard));
         match page.next_token {
             Some(token) if !token.is_empty() => next_token = Some(token),

@@ -39,6 +39,8 @@ pub(super) struct ShardReader<A> {
     pacer: Pacer,
     /// The last sequence number handed out: where to resume after an expired iterator.
     last_sequence: Option<String>,
+    errors: Backoff,
+    throttles: Backoff,
 }
 
 impl<A: ShardApi> ShardReader<A> {
@@ -54,6 +56,8 @@ impl<A: ShardApi> ShardReader<A> {
             shard_id,
             start,
             pacer: Pacer::new(options.min_call_interval),
+            errors: Backoff::new(options.error_backoff_base, options.backoff_cap),
+            throttles: Backoff::new(options.throttle_backoff_base, options.backoff_cap),
             options,
             out,
             stats: ShardStats::default(),
@@ -72,93 +76,69 @@ impl<A: ShardApi> ShardReader<A> {
 
     async fn read(&mut self, from: String) -> Result<ShardOutcome, Gone> {
         self.emit(ReaderEvent::Started { shard_id: self.shard_id.clone(), from }).await?;
-        let mut errors = Backoff::new(self.options.error_backoff_base, self.options.backoff_cap);
-        let mut throttles = Backoff::new(self.options.throttle_backoff_base, self.options.backoff_cap);
         let mut iterator: Option<String> = None;
         let mut at_tip = false;
         loop {
             let current = match iterator.take() {
                 Some(it) => it,
-                None => match self.fresh_iterator(&mut errors).await? {
+                None => match self.fresh_iterator().await? {
                     Ok(it) => it,
                     Err(e) => return Ok(ShardOutcome::Failed(e)),
                 },
             };
             self.pacer.ready().await;
             self.stats.get_records_calls += 1;
-            match self.api.records(&self.shard_id, &current).await {
-                Ok(page) => {
-                    errors.reset();
-                    throttles.reset();
-                    let full = page.records.len() >= self.options.full_page_records;
-                    let empty = page.records.is_empty();
-                    let millis = page.millis_behind_latest;
-                    let next = page.next_iterator.clone();
-                    let child_shards = page.child_shards.clone();
-                    self.deliver(page).await?;
-                    let Some(next) = next else {
-                        let children = match child_shards {
-                            Some(children) => children,
-                            None => self.children_by_listing(&mut errors).await?,
-                        };
-                        let ids = children.iter().map(|c| c.shard_id.clone()).collect();
-                        self.emit(ReaderEvent::Closed { shard_id: self.shard_id.clone(), children: ids })
-                            .await?;
-                        return Ok(ShardOutcome::Closed { children });
-                    };
-                    iterator = Some(next);
-                    let reached_tip = empty && millis.unwrap_or(0) == 0;
-                    if reached_tip && !at_tip {
-                        self.emit(ReaderEvent::CaughtUp { shard_id: self.shard_id.clone() }).await?;
-                        if self.options.stop_at_tip {
-                            return Ok(ShardOutcome::AtTip);
-                        }
-                    }
-                    at_tip = reached_tip;
-                    let behind = millis.is_some_and(|m| m > 0) || full || (millis.is_none() && !empty);
-                    if !behind {
-                        self.pacer.hold_for(self.options.idle_interval);
-                    }
-                }
+            let page = match self.api.records(&self.shard_id, &current).await {
+                Ok(page) => page,
                 Err(ApiError::ExpiredIterator) => {
-                    self.emit(ReaderEvent::Error {
-                        shard_id: self.shard_id.clone(),
-                        error: ApiError::ExpiredIterator,
-                        retry_in: Some(Duration::ZERO),
-                    })
-                    .await?;
-                }
-                Err(ApiError::Throttled(_)) => {
-                    self.stats.throttles += 1;
-                    let delay = throttles.next_delay();
-                    self.pacer.hold_for(delay);
-                    iterator = Some(current);
-                    let stats = self.snapshot();
-                    self.emit(ReaderEvent::Throttled {
-                        shard_id: self.shard_id.clone(),
-                        retry_in: delay,
-                        stats,
-                    })
-                    .await?;
+                    // Leaving `iterator` empty makes the next round take a fresh one.
+                    let shard_id = self.shard_id.clone();
+                    let error = ApiError::ExpiredIterator;
+                    self.emit(ReaderEvent::Error { shard_id, error, retry_in: Some(Duration::ZERO) }).await?;
+                    continue;
                 }
                 Err(error) if error.is_retryable() => {
-                    let delay = errors.next_delay();
-                    self.pacer.hold_for(delay);
+                    self.wait_to_retry(error).await?;
                     iterator = Some(current);
-                    self.emit(ReaderEvent::Error {
-                        shard_id: self.shard_id.clone(),
-                        error,
-                        retry_in: Some(delay),
-                    })
-                    .await?;
+                    continue;
                 }
                 Err(error) => return Ok(ShardOutcome::Failed(self.give_up(error).await?)),
+            };
+            self.errors.reset();
+            self.throttles.reset();
+            let full = page.records.len() >= self.options.full_page_records;
+            let empty = page.records.is_empty();
+            let millis = page.millis_behind_latest;
+            let next = page.next_iterator.clone();
+            let child_shards = page.child_shards.clone();
+            self.deliver(page).await?;
+            let Some(next) = next else {
+                let children = match child_shards {
+                    Some(children) => children,
+                    None => self.children_by_listing().await?,
+                };
+                let ids = children.iter().map(|c| c.shard_id.clone()).collect();
+                self.emit(ReaderEvent::Closed { shard_id: self.shard_id.clone(), children: ids }).await?;
+                return Ok(ShardOutcome::Closed { children });
+            };
+            iterator = Some(next);
+            let reached_tip = empty && millis.unwrap_or(0) == 0;
+            if reached_tip && !at_tip {
+                self.emit(ReaderEvent::CaughtUp { shard_id: self.shard_id.clone() }).await?;
+                if self.options.stop_at_tip {
+                    return Ok(ShardOutcome::AtTip);
+                }
+            }
+            at_tip = reached_tip;
+            let behind = millis.is_some_and(|m| m > 0) || full || (millis.is_none() && !empty);
+            if !behind {
+                self.pacer.hold_for(self.options.idle_interval);
             }
         }
     }
 
     /// A new iterator: just after the last record handed out, or at the original start.
-    async fn fresh_iterator(&mut self, errors: &mut Backoff) -> Result<Result<String, ApiError>, Gone> {
+    async fn fresh_iterator(&mut self) -> Result<Result<String, ApiError>, Gone> {
         let position = match &self.last_sequence {
             Some(seq) => StartPosition::AfterSequence(seq.clone()),
             None => self.start.clone(),
@@ -167,43 +147,41 @@ impl<A: ShardApi> ShardReader<A> {
             self.pacer.ready().await;
             match self.api.shard_iterator(&self.shard_id, &position).await {
                 Ok(it) => return Ok(Ok(it)),
-                Err(error) if error.is_retryable() => {
-                    let delay = errors.next_delay();
-                    self.pacer.hold_for(delay);
-                    self.emit(ReaderEvent::Error {
-                        shard_id: self.shard_id.clone(),
-                        error,
-                        retry_in: Some(delay),
-                    })
-                    .await?;
-                }
+                Err(error) if error.is_retryable() => self.wait_to_retry(error).await?,
                 Err(error) => return Ok(Err(self.give_up(error).await?)),
             }
         }
     }
 
-    async fn children_by_listing(&mut self, errors: &mut Backoff) -> Result<Vec<ChildShard>, Gone> {
+    async fn children_by_listing(&mut self) -> Result<Vec<ChildShard>, Gone> {
         loop {
+            self.pacer.ready().await;
             match self.api.child_shards(&self.shard_id).await {
                 Ok(children) => return Ok(children),
-                Err(error) if error.is_retryable() => {
-                    let delay = errors.next_delay();
-                    self.emit(ReaderEvent::Error {
-                        shard_id: self.shard_id.clone(),
-                        error,
-                        retry_in: Some(delay),
-                    })
-                    .await?;
-                    tokio::time::sleep(delay).await;
-                }
+                Err(error) if error.is_retryable() => self.wait_to_retry(error).await?,
                 Err(error) => {
                     // The shard itself was read completely; only its continuation is unknown.
-                    self.emit(ReaderEvent::Error { shard_id: self.shard_id.clone(), error, retry_in: None })
-                        .await?;
+                    self.give_up(error).await?;
                     return Ok(Vec::new());
                 }
             }
         }
+    }
+
+    /// Reports a failed call worth repeating and holds the next call back: at least a second
+    /// after throttling, less after other faults, longer each time in a row.
+    async fn wait_to_retry(&mut self, error: ApiError) -> Result<(), Gone> {
+        let shard_id = self.shard_id.clone();
+        if let ApiError::Throttled(_) = error {
+            self.stats.throttles += 1;
+            let retry_in = self.throttles.next_delay();
+            self.pacer.hold_for(retry_in);
+            let stats = self.snapshot();
+            return self.emit(ReaderEvent::Throttled { shard_id, retry_in, stats }).await;
+        }
+        let retry_in = self.errors.next_delay();
+        self.pacer.hold_for(retry_in);
+        self.emit(ReaderEvent::Error { shard_id, error, retry_in: Some(retry_in) }).await
     }
 
     async fn deliver(&mut self, page: RecordsPage) -> Result<(), Gone> {
