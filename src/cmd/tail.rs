@@ -112,15 +112,16 @@ const TEXT_HEX_LIMIT: usize = 256;
 fn write_text_line(out: &mut Vec<u8>, record: &Record) {
     use std::fmt::Write;
     let mut line = String::new();
-    let time =
-        record.arrival.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)).unwrap_or_else(|| "-".into());
-    let _ = write!(line, "{time} {} {} ", record.shard_id, escape(&record.partition_key));
-    match std::str::from_utf8(&record.data) {
+    let time = record.arrival().map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+    let time = time.unwrap_or_else(|| "-".into());
+    let _ = write!(line, "{time} {} {} ", record.shard_id(), escape(record.partition_key()));
+    let data = record.data();
+    match std::str::from_utf8(data) {
         Ok(text) => line.push_str(&escape(text)),
         Err(_) => {
-            let shown = &record.data[..record.data.len().min(TEXT_HEX_LIMIT)];
-            let _ = write!(line, "<{} bytes> {}", record.data.len(), hex::encode(shown));
-            if shown.len() < record.data.len() {
+            let shown = &data[..data.len().min(TEXT_HEX_LIMIT)];
+            let _ = write!(line, "<{} bytes> {}", data.len(), hex::encode(shown));
+            if shown.len() < data.len() {
                 line.push('…');
             }
         }
@@ -150,15 +151,8 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn record(data: &[u8]) -> Record {
-        Record {
-            shard_id: "shardId-000000000001".into(),
-            sequence_number: "1".into(),
-            sub_sequence_number: None,
-            partition_key: "pk\t1".into(),
-            arrival: Some(Utc.timestamp_millis_opt(1_767_355_200_123).unwrap()),
-            kms_encrypted: false,
-            data: data.to_vec(),
-        }
+        let arrival = Some(Utc.timestamp_millis_opt(1_767_355_200_123).unwrap());
+        Record::new("shardId-000000000001".into(), "1", "pk\t1", data, arrival)
     }
 
     fn text(data: &[u8]) -> String {

@@ -26,13 +26,15 @@ struct JsonlRecord<'a> {
 pub fn write_line(out: &mut Vec<u8>, stream: &str, record: &Record) {
     let line = JsonlRecord {
         stream,
-        shard_id: &record.shard_id,
-        sequence_number: &record.sequence_number,
-        sub_sequence_number: record.sub_sequence_number,
-        partition_key: &record.partition_key,
-        approximate_arrival_timestamp: record.arrival.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        data: base64::engine::general_purpose::STANDARD.encode(&record.data),
-        text: std::str::from_utf8(&record.data).ok(),
+        shard_id: record.shard_id(),
+        sequence_number: record.sequence_number(),
+        sub_sequence_number: record.sub_sequence_number(),
+        partition_key: record.partition_key(),
+        approximate_arrival_timestamp: record
+            .arrival()
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        data: base64::engine::general_purpose::STANDARD.encode(record.data()),
+        text: std::str::from_utf8(record.data()).ok(),
         decoding: &[],
     };
     // Serialising plain strings and numbers into a Vec cannot fail.
@@ -47,15 +49,8 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn record(data: &[u8]) -> Record {
-        Record {
-            shard_id: "shardId-000000000003".into(),
-            sequence_number: "4968044903413448832736093331763".into(),
-            sub_sequence_number: None,
-            partition_key: "user-7".into(),
-            arrival: Some(Utc.timestamp_millis_opt(1_767_355_200_123).unwrap()),
-            kms_encrypted: false,
-            data: data.to_vec(),
-        }
+        let arrival = Some(Utc.timestamp_millis_opt(1_767_355_200_123).unwrap());
+        Record::new("shardId-000000000003".into(), "4968044903413448832736093331763", "user-7", data, arrival)
     }
 
     #[test]

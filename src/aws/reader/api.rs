@@ -100,14 +100,13 @@ impl ShardApi for KinesisShards {
         let records = output
             .records
             .into_iter()
-            .map(|r| Record {
-                shard_id: Arc::clone(shard_id),
-                sequence_number: r.sequence_number,
-                sub_sequence_number: None,
-                partition_key: r.partition_key.unwrap_or_default(),
-                arrival: r.approximate_arrival_timestamp.and_then(to_chrono),
-                kms_encrypted: matches!(r.encryption_type, Some(aws_sdk_kinesis::types::EncryptionType::Kms)),
-                data: r.data.into_inner(),
+            .map(|r| {
+                let arrival = r.approximate_arrival_timestamp.and_then(to_chrono);
+                let key = r.partition_key.as_deref().unwrap_or_default();
+                Record::new(Arc::clone(shard_id), &r.sequence_number, key, r.data.as_ref(), arrival)
+                    .with_kms_encryption(
+                        r.encryption_type == Some(aws_sdk_kinesis::types::EncryptionType::Kms),
+                    )
             })
             .collect();
         Ok(RecordsPage {

@@ -172,14 +172,8 @@ mod tests {
             let records = shard.payloads[from..]
                 .iter()
                 .enumerate()
-                .map(|(i, p)| Record {
-                    shard_id: Arc::clone(shard_id),
-                    sequence_number: (from + i + 1).to_string(),
-                    sub_sequence_number: None,
-                    partition_key: "k".into(),
-                    arrival: None,
-                    kms_encrypted: false,
-                    data: p.as_bytes().to_vec(),
+                .map(|(i, p)| {
+                    Record::new(Arc::clone(shard_id), &(from + i + 1).to_string(), "k", p.as_bytes(), None)
                 })
                 .collect();
             let end = shard.closed && from == shard.payloads.len();
@@ -226,7 +220,7 @@ mod tests {
             events.push(event.clone());
             match event {
                 ReaderEvent::Records { records, .. } => {
-                    payloads.extend(records.iter().map(|r| String::from_utf8(r.data.clone()).unwrap()))
+                    payloads.extend(records.iter().map(|r| String::from_utf8(r.data().to_vec()).unwrap()))
                 }
                 ReaderEvent::Error { shard_id, error, retry_in: None } => {
                     errors.push((shard_id.to_string(), error))

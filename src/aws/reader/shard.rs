@@ -185,10 +185,10 @@ impl<A: ShardApi> ShardReader<A> {
     }
 
     async fn deliver(&mut self, page: RecordsPage) -> Result<(), Gone> {
-        let bytes: u64 = page.records.iter().map(|r| r.data.len() as u64).sum();
+        let bytes: u64 = page.records.iter().map(|r| r.data().len() as u64).sum();
         let count = page.records.len() as u64;
         if let Some(last) = page.records.last() {
-            self.last_sequence = Some(last.sequence_number.clone());
+            self.last_sequence = Some(last.sequence_number().to_string());
         }
         self.stats.records += count;
         self.stats.bytes += bytes;
