@@ -1,6 +1,8 @@
 //! The record type every part of kinspect shares, and its output formats.
 
+pub mod decode;
 pub mod jsonl;
+pub mod store;
 
 use std::sync::Arc;
 
