@@ -11,12 +11,27 @@ use crate::aws::position::StartPosition;
     version,
     about = "Inspect Amazon Kinesis Data Streams and Firehose delivery streams"
 )]
-#[command(arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// With no command: the interactive inspector
+    #[command(flatten)]
+    pub open: OpenArgs,
+}
+
+/// `kinspect [STREAM]`: the terminal UI.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Stream name or ARN to open; without it, a picker lists what there is
+    pub stream: Option<String>,
+    /// Where to start reading (as for `tail`); without it the picker asks
+    #[arg(long, value_name = "POSITION", value_parser = parse_position)]
+    pub from: Option<StartPosition>,
+    /// Memory for buffered records, e.g. 256MiB or 2GiB; the oldest are evicted beyond it
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub max_memory: usize,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +107,26 @@ fn parse_position(value: &str) -> Result<StartPosition, String> {
     value.parse()
 }
 
+/// "256MiB", "2GiB", "512M", "1048576" → bytes (K, M, G are binary units too).
+pub fn parse_size(value: &str) -> Result<usize, String> {
+    let text = value.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let amount: usize = digits.parse().map_err(|_| format!("'{value}' is not a size like 256MiB"))?;
+    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("'{value}' has an unknown unit: use KiB, MiB or GiB")),
+    };
+    let bytes = amount.checked_mul(multiplier).ok_or_else(|| format!("'{value}' is too large"))?;
+    if bytes < 1 << 20 {
+        return Err(format!("'{value}' is too small: give kinspect at least 1MiB"));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +162,7 @@ mod tests {
         .unwrap();
         assert_eq!(cli.global.region.as_deref(), Some("eu-west-1"));
         assert_eq!(cli.global.endpoint_url.as_deref(), Some("http://127.0.0.1:4568"));
-        let Command::Tail(tail) = cli.command else { panic!("not tail") };
+        let Some(Command::Tail(tail)) = cli.command else { panic!("not tail") };
         assert_eq!(tail.from, StartPosition::TrimHorizon);
         assert_eq!(tail.shards.len(), 2);
         assert_eq!(tail.count, Some(10));
@@ -138,9 +173,33 @@ mod tests {
     #[test]
     fn tail_defaults_to_latest() {
         let cli = Cli::try_parse_from(["kinspect", "tail", "orders"]).unwrap();
-        let Command::Tail(tail) = cli.command else { panic!("not tail") };
+        let Some(Command::Tail(tail)) = cli.command else { panic!("not tail") };
         assert_eq!(tail.from, StartPosition::Latest);
         assert_eq!(tail.count, None);
+    }
+
+    #[test]
+    fn a_stream_alone_opens_the_tui() {
+        let cli =
+            Cli::try_parse_from(["kinspect", "orders", "--from", "trim-horizon", "--max-memory", "64MiB"])
+                .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.open.stream.as_deref(), Some("orders"));
+        assert_eq!(cli.open.from, Some(StartPosition::TrimHorizon));
+        assert_eq!(cli.open.max_memory, 64 << 20);
+        let bare = Cli::try_parse_from(["kinspect"]).unwrap();
+        assert!(bare.command.is_none() && bare.open.stream.is_none());
+        assert_eq!(bare.open.max_memory, 256 << 20);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("12").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
     }
 
     #[test]

@@ -28,8 +28,9 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), AppError> {
     let aws_options = cli.global.aws_options();
     match cli.command {
-        Command::Tail(args) => cmd::tail::run(&aws_options, args).await,
-        Command::Ls => cmd::ls::run(&aws_options).await,
+        Some(Command::Tail(args)) => cmd::tail::run(&aws_options, args).await,
+        Some(Command::Ls) => cmd::ls::run(&aws_options).await,
+        None => cmd::tui::run(&aws_options, cli.open).await,
     }
 }
 

@@ -1,7 +1,8 @@
-//! Headless commands: the same engine as the TUI, writing to stdout.
+//! The commands: headless `tail` and `ls`, and the terminal UI, on one engine.
 
 pub mod ls;
 pub mod tail;
+pub mod tui;
 
 use crate::aws::config::{Aws, StreamRef};
 use crate::aws::error::ApiError;

@@ -308,14 +308,26 @@ pub fn preview(data: &[u8], max_chars: usize) -> String {
     let cut = head.len() < data.len();
     let mut out = String::with_capacity(max_chars);
     let mut chars = 0;
-    let mut invalid = 0;
+    // Invalid bytes and control characters other than line breaks and tabs: more than a
+    // stray one or two, or one at the very start, mean binary, where hex says more.
+    let mut suspicious = 0;
     let mut chunks = head.utf8_chunks().peekable();
     while let Some(chunk) = chunks.next() {
         for c in chunk.valid().chars() {
             if chars == max_chars {
                 return out;
             }
-            out.push(if c.is_control() { ' ' } else { c });
+            if c.is_control() {
+                if !matches!(c, '\n' | '\r' | '\t') {
+                    suspicious += 1;
+                    if chars == 0 || suspicious > 2 {
+                        return hex_preview(data, max_chars);
+                    }
+                }
+                out.push(' ');
+            } else {
+                out.push(c);
+            }
             chars += 1;
         }
         // A character cut in two by taking only the head is not an invalid byte.
@@ -323,10 +335,8 @@ pub fn preview(data: &[u8], max_chars: usize) -> String {
         if chunk.invalid().is_empty() || cut_here {
             continue;
         }
-        invalid += chunk.invalid().len();
-        // Invalid bytes at the very start, or more than a stray one or two, mean binary:
-        // a hex preview says more.
-        if chars == 0 || invalid > 2 {
+        suspicious += chunk.invalid().len();
+        if chars == 0 || suspicious > 2 {
             return hex_preview(data, max_chars);
         }
         if chars < max_chars {
@@ -426,5 +436,7 @@ mod tests {
         assert_eq!(preview(b"abcdef", 3), "abc");
         assert_eq!(preview(&[0x1f, 0x8b, 0x08, 0x00, 0xff, 0xee], 12), "0x1f8b0800ff");
         assert_eq!(preview(b"caf\xc3", 10), "caf\u{fffd}");
+        assert_eq!(preview(b"\x07\x1fbell", 10), "0x071f6265");
+        assert_eq!(preview(b"a\x01b\x02c\x03d", 20), "0x61016202630364");
     }
 }

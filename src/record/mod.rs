@@ -83,6 +83,11 @@ impl Record {
         }
     }
 
+    /// Arrival time as milliseconds since the epoch, without building a date.
+    pub fn arrival_millis(&self) -> Option<i64> {
+        (self.arrival_millis != NO_ARRIVAL).then_some(self.arrival_millis)
+    }
+
     /// Set only for user records taken out of a KPL-aggregated record.
     pub fn sub_sequence_number(&self) -> Option<u64> {
         (self.sub_sequence_number != NO_SUB_SEQUENCE).then_some(self.sub_sequence_number)

@@ -5,8 +5,12 @@ use std::collections::VecDeque;
 
 use super::Record;
 
-/// A record's position in arrival order; ids never repeat, even after eviction.
+/// A record's position in arrival order. Eviction never changes ids; a record placed
+/// before others (see [`RecordStore::push`]) moves those up by one.
 pub type RecordId = u64;
+
+/// How far back from the newest record an out-of-order arrival is placed.
+pub const REORDER_WINDOW: usize = 1024;
 
 #[derive(Debug)]
 pub struct RecordStore {
@@ -24,11 +28,22 @@ impl RecordStore {
         RecordStore { records: VecDeque::new(), first_id: 0, heap_bytes: 0, budget: budget_bytes, evicted: 0 }
     }
 
-    /// Appends a record, evicting the oldest until the store fits its budget again.
-    /// Returns how many were evicted.
-    pub fn push(&mut self, record: Record) -> usize {
+    /// Adds a record in arrival order, then evicts the oldest until the store fits its
+    /// budget again. Shards are polled separately, so records can come in slightly out of
+    /// arrival order: a record is placed among the last [`REORDER_WINDOW`] by its arrival
+    /// time (records after it move up one id); an older straggler goes at the end.
+    /// Returns the new record's id.
+    pub fn push(&mut self, record: Record) -> RecordId {
         self.heap_bytes += record.memory_size() - std::mem::size_of::<Record>();
-        self.records.push_back(record);
+        let mut at = self.records.len();
+        if let Some(arrival) = record.arrival_millis() {
+            let floor = at.saturating_sub(REORDER_WINDOW);
+            while at > floor && self.records[at - 1].arrival_millis().is_some_and(|a| a > arrival) {
+                at -= 1;
+            }
+        }
+        let id = self.first_id + at as u64;
+        self.records.insert(at, record);
         let mut evicted = 0;
         while self.memory_used() > self.budget && self.records.len() > 1 {
             if let Some(old) = self.records.pop_front() {
@@ -38,7 +53,7 @@ impl RecordStore {
             }
         }
         self.evicted += evicted as u64;
-        evicted
+        id
     }
 
     pub fn get(&self, id: RecordId) -> Option<&Record> {
@@ -111,18 +126,42 @@ mod tests {
     fn the_oldest_go_when_the_budget_is_reached() {
         let budget = 64 * 1024;
         let mut store = RecordStore::new(budget);
-        let mut evicted = 0;
         for n in 0..1000 {
-            evicted += store.push(record(n, 1000));
+            store.push(record(n, 1000));
             assert!(store.memory_used() <= budget, "over budget after record {n}");
         }
+        let evicted = store.evicted();
         assert!(evicted > 900);
-        assert_eq!(store.evicted(), evicted as u64);
         assert_eq!(store.end_id(), 1000);
-        assert_eq!(store.first_id(), evicted as u64);
+        assert_eq!(store.first_id(), evicted);
         assert_eq!(store.get(999).map(|r| r.sequence_number()), Some("999"));
         assert!(store.get(0).is_none());
         assert!(store.iter_from(0).next().map(|(id, _)| id) == Some(store.first_id()));
+    }
+
+    #[test]
+    fn records_are_kept_in_arrival_order_within_the_window() {
+        let at = |n: usize, millis: i64| {
+            Record::new(
+                "s".into(),
+                &n.to_string(),
+                "k",
+                b"x",
+                chrono::DateTime::from_timestamp_millis(millis),
+            )
+        };
+        let mut store = RecordStore::new(usize::MAX);
+        assert_eq!(store.push(at(0, 100)), 0);
+        assert_eq!(store.push(at(1, 300)), 1);
+        assert_eq!(store.push(at(2, 200)), 1, "placed before the later arrival");
+        assert_eq!(store.push(at(3, 300)), 3, "equal times keep the order received");
+        let order: Vec<&str> = store.iter_from(0).map(|(_, r)| r.sequence_number()).collect();
+        assert_eq!(order, ["0", "2", "1", "3"]);
+        for n in 0..REORDER_WINDOW {
+            store.push(at(10 + n, 1_000 + n as i64));
+        }
+        let straggler = store.push(at(9, 50));
+        assert_eq!(straggler, store.end_id() - 1 - REORDER_WINDOW as u64, "no further back than the window");
     }
 
     #[test]

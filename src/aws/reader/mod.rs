@@ -72,6 +72,17 @@ impl StreamReader {
     pub async fn next(&mut self) -> Option<ReaderEvent> {
         self.events.recv().await
     }
+
+    /// Waits for at least one event, then takes what else is ready, up to `limit`, so a
+    /// consumer can handle a burst at once. Returns 0 once every shard task has ended.
+    pub async fn next_batch(&mut self, into: &mut Vec<ReaderEvent>, limit: usize) -> usize {
+        self.events.recv_many(into, limit).await
+    }
+
+    /// A reader fed by `events` instead of shard tasks: for synthetic sources.
+    pub fn from_channel(events: mpsc::Receiver<ReaderEvent>) -> Self {
+        StreamReader { events, coordinator: tokio::spawn(async {}) }
+    }
 }
 
 impl Drop for StreamReader {

@@ -1,0 +1,506 @@
+//! The application state and its one entry point, `update(event) -> effects`: plain data,
+//! no I/O, no `.await`, so every behaviour can be unit-tested.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use regex::bytes::Regex;
+use tui_input::{Input, InputRequest};
+
+use super::keymap::{action_for, Action};
+use super::shards::{ShardState, ShardTable};
+use super::view::{RecordView, ViewFilter};
+use crate::aws::reader::ReaderEvent;
+use crate::aws::shards::ShardInfo;
+use crate::record::decode::{DetailMode, DetailView};
+use crate::record::store::{RecordId, RecordStore};
+use crate::record::Record;
+
+pub const TICKS_PER_SECOND: u64 = 4;
+
+/// Something that happened: a key, a mouse action, reader news or the clock.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Reader(ReaderEvent),
+    /// About once a second: sample gauges, expire the status line.
+    Tick,
+    Exported(Result<(PathBuf, usize), String>),
+    Copied(Result<usize, String>),
+}
+
+/// Work for the run loop, which owns the terminal, the files and the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    Export { path: PathBuf, stream: String, records: Vec<Record> },
+    Copy(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Shards,
+    Records,
+    Detail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: StatusLevel,
+    /// Ticks left before an info message clears itself.
+    ttl: u32,
+}
+
+/// How the stream is being read, for the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    pub name: String,
+    /// Region or endpoint.
+    pub target: String,
+    pub mode: String,
+    pub from: String,
+}
+
+#[derive(Debug)]
+pub struct DetailState {
+    pub mode: DetailMode,
+    pub scroll: usize,
+    /// The decoded view of the selected record, rebuilt only when the record or mode changes.
+    pub view: Option<(RecordId, DetailView)>,
+    /// Lines of the detail body that match the filter, for n / N.
+    matches: Vec<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct FilterInput {
+    pub input: Input,
+    pub editing: bool,
+    /// The filter in force, as typed.
+    pub applied: String,
+}
+
+pub struct AppState {
+    pub stream: StreamInfo,
+    pub store: RecordStore,
+    pub view: RecordView,
+    pub shards: ShardTable,
+    /// Row under the cursor in the shard pane: 0 is "all shards", then `shards.rows()`.
+    pub shard_cursor: usize,
+    pub focus: Pane,
+    pub detail: DetailState,
+    pub filter: FilterInput,
+    pub status: Option<Status>,
+    pub help_open: bool,
+    pub size: Rect,
+    /// First row of the record table, kept so the cursor stays visible.
+    pub table_top: usize,
+    ticks: u64,
+}
+
+impl AppState {
+    pub fn new(stream: StreamInfo, shards: &[ShardInfo], memory_budget: usize, size: Rect) -> Self {
+        let mut state = AppState {
+            stream,
+            store: RecordStore::new(memory_budget),
+            view: RecordView::new(),
+            shards: ShardTable::new(shards),
+            shard_cursor: 0,
+            focus: Pane::Records,
+            detail: DetailState { mode: DetailMode::Text, scroll: 0, view: None, matches: Vec::new() },
+            filter: FilterInput::default(),
+            status: None,
+            help_open: false,
+            size,
+            table_top: 0,
+            ticks: 0,
+        };
+        state.settle();
+        state
+    }
+
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let effects = match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Mouse(mouse) => {
+                self.on_mouse(mouse);
+                Vec::new()
+            }
+            Event::Resize(width, height) => {
+                self.size = Rect::new(0, 0, width, height);
+                Vec::new()
+            }
+            Event::Reader(event) => {
+                self.on_reader(event);
+                Vec::new()
+            }
+            Event::Tick => {
+                self.on_tick();
+                Vec::new()
+            }
+            Event::Exported(result) => {
+                match result {
+                    Ok((path, count)) => {
+                        self.info(format!("exported {count} records to {}", path.display()));
+                    }
+                    Err(e) => self.error(format!("export failed: {e}")),
+                }
+                Vec::new()
+            }
+            Event::Copied(result) => {
+                match result {
+                    Ok(bytes) => self.info(format!("copied {bytes} bytes to the clipboard")),
+                    Err(e) => self.error(format!("copy failed: {e}")),
+                }
+                Vec::new()
+            }
+        };
+        self.settle();
+        effects
+    }
+
+    /// Applies a batch of reader events, then settles once: cheaper than one update each.
+    pub fn update_many(&mut self, events: impl IntoIterator<Item = ReaderEvent>) {
+        for event in events {
+            self.on_reader(event);
+        }
+        self.settle();
+    }
+
+    pub fn selected_record(&self) -> Option<(RecordId, &Record)> {
+        let id = self.view.selected()?;
+        Some((id, self.store.get(id)?))
+    }
+
+    pub fn detail_matches(&self) -> &[usize] {
+        &self.detail.matches
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.filter.editing {
+            self.on_filter_key(key);
+            return Vec::new();
+        }
+        let Some(action) = action_for(key) else {
+            return Vec::new();
+        };
+        if self.help_open && !matches!(action, Action::Quit) {
+            self.help_open = false;
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.help_open = true,
+            Action::NextPane => self.focus = self.cycle_focus(1),
+            Action::PreviousPane => self.focus = self.cycle_focus(-1),
+            Action::Down => self.move_cursor(1),
+            Action::Up => self.move_cursor(-1),
+            Action::PageDown => self.move_cursor(self.page() as isize),
+            Action::PageUp => self.move_cursor(-(self.page() as isize)),
+            Action::Top => match self.focus {
+                Pane::Shards => self.select_shard(0),
+                Pane::Records => self.view.go_top(&self.store),
+                Pane::Detail => self.detail.scroll = 0,
+            },
+            Action::Bottom => match self.focus {
+                Pane::Shards => self.select_shard(self.shards.rows().len()),
+                Pane::Records => self.view.follow(&self.store),
+                Pane::Detail => self.detail.scroll = self.detail_line_count().saturating_sub(1),
+            },
+            Action::Open => match self.focus {
+                Pane::Shards => self.focus = Pane::Records,
+                _ if self.view.selected().is_some() => {
+                    self.view.pause();
+                    self.focus = Pane::Detail;
+                }
+                _ => {}
+            },
+            Action::CycleDetail => {
+                self.detail.mode = self.detail.mode.next();
+                self.detail.scroll = 0;
+            }
+            Action::ToggleFollow => {
+                if self.view.is_following() {
+                    self.view.pause();
+                } else {
+                    self.view.follow(&self.store);
+                }
+            }
+            Action::Filter => {
+                self.filter.editing = true;
+                self.filter.input = Input::new(self.filter.applied.clone());
+            }
+            Action::NextMatch => self.jump_to_match(true),
+            Action::PreviousMatch => self.jump_to_match(false),
+            Action::Export => return self.export(),
+            Action::Copy => match self.selected_record() {
+                Some((_, record)) => return vec![Effect::Copy(record.data().to_vec())],
+                None => self.warn("no record selected to copy"),
+            },
+            Action::Back => {
+                if self.focus == Pane::Detail {
+                    self.focus = Pane::Records;
+                } else if !self.filter.applied.is_empty() {
+                    self.apply_filter(String::new());
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let request = match key.code {
+            KeyCode::Enter => {
+                self.filter.editing = false;
+                let text = self.filter.input.value().to_string();
+                self.apply_filter(text);
+                return;
+            }
+            KeyCode::Esc => {
+                self.filter.editing = false;
+                return;
+            }
+            KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+            KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+            KeyCode::Char(c) => InputRequest::InsertChar(c),
+            KeyCode::Backspace => InputRequest::DeletePrevChar,
+            KeyCode::Delete => InputRequest::DeleteNextChar,
+            KeyCode::Left => InputRequest::GoToPrevChar,
+            KeyCode::Right => InputRequest::GoToNextChar,
+            KeyCode::Home => InputRequest::GoToStart,
+            KeyCode::End => InputRequest::GoToEnd,
+            _ => return,
+        };
+        self.filter.input.handle(request);
+    }
+
+    fn apply_filter(&mut self, text: String) {
+        let pattern = if text.is_empty() {
+            None
+        } else {
+            // Text that is not a valid regex is searched for literally.
+            match Regex::new(&text) {
+                Ok(re) => Some(re),
+                Err(_) => Regex::new(&regex::escape(&text)).ok(),
+            }
+        };
+        self.filter.applied = text;
+        let filter = ViewFilter { pattern, shard: self.view.filter().shard.clone() };
+        self.view.set_filter(&self.store, filter);
+        let count = self.view.len(&self.store);
+        if !self.filter.applied.is_empty() {
+            self.info(format!("{count} records match /{}/", self.filter.applied));
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_cursor(3),
+            MouseEventKind::ScrollUp => self.move_cursor(-3),
+            _ => {}
+        }
+    }
+
+    fn on_reader(&mut self, event: ReaderEvent) {
+        match event {
+            ReaderEvent::Started { shard_id, .. } => {
+                self.shards.get_mut(&shard_id).state = ShardState::Reading
+            }
+            ReaderEvent::Records { shard_id, records, stats } => {
+                let row = self.shards.get_mut(&shard_id);
+                row.stats = stats;
+                if !matches!(row.state, ShardState::CaughtUp) || !records.is_empty() {
+                    row.state = ShardState::Reading;
+                }
+                for record in records {
+                    let id = self.store.push(record);
+                    self.view.on_pushed(&self.store, id);
+                }
+            }
+            ReaderEvent::Throttled { shard_id, stats, .. } => self.shards.get_mut(&shard_id).stats = stats,
+            ReaderEvent::Error { shard_id, error, retry_in } => {
+                let row = self.shards.get_mut(&shard_id);
+                match retry_in {
+                    // An expired iterator is renewed at once; it is routine, not an error.
+                    Some(_) if error == crate::aws::error::ApiError::ExpiredIterator => {}
+                    Some(delay) => {
+                        row.state = ShardState::Retrying(error.to_string());
+                        let text = format!("{shard_id}: {error}; retrying in {:.1}s", delay.as_secs_f64());
+                        self.warn(text);
+                    }
+                    None => {
+                        row.state = ShardState::Failed(error.to_string());
+                        self.error(format!("{shard_id}: {error}"));
+                    }
+                }
+            }
+            ReaderEvent::CaughtUp { shard_id } => self.shards.get_mut(&shard_id).state = ShardState::CaughtUp,
+            ReaderEvent::Closed { shard_id, children } => {
+                self.shards.get_mut(&shard_id).state = ShardState::Finished;
+                self.shards.add_children(&shard_id, &children);
+            }
+        }
+    }
+
+    /// Ticks come about four times a second; gauges sample and messages age once a second.
+    fn on_tick(&mut self) {
+        self.ticks += 1;
+        if !self.ticks.is_multiple_of(TICKS_PER_SECOND) {
+            return;
+        }
+        self.shards.sample();
+        if let Some(status) = &mut self.status {
+            if status.level != StatusLevel::Error {
+                status.ttl = status.ttl.saturating_sub(1);
+                if status.ttl == 0 {
+                    self.status = None;
+                }
+            }
+        }
+    }
+
+    fn move_cursor(&mut self, delta: isize) {
+        match self.focus {
+            Pane::Shards => {
+                let target = self.shard_cursor.saturating_add_signed(delta);
+                self.select_shard(target);
+            }
+            Pane::Records => self.view.move_by(&self.store, delta),
+            Pane::Detail => {
+                let last = self.detail_line_count().saturating_sub(1);
+                self.detail.scroll = self.detail.scroll.saturating_add_signed(delta).min(last);
+            }
+        }
+    }
+
+    /// Puts the shard cursor on `index` (clamped) and shows only that shard's records.
+    fn select_shard(&mut self, index: usize) {
+        self.shard_cursor = index.min(self.shards.rows().len());
+        let shard: Option<Arc<str>> = match self.shard_cursor {
+            0 => None,
+            n => self.shards.rows().get(n - 1).map(|r| r.id.clone()),
+        };
+        if shard != self.view.filter().shard {
+            let filter = ViewFilter { shard, pattern: self.view.filter().pattern.clone() };
+            self.view.set_filter(&self.store, filter);
+        }
+    }
+
+    fn jump_to_match(&mut self, forward: bool) {
+        if self.filter.applied.is_empty() {
+            self.warn("no filter: press / to search");
+            return;
+        }
+        match self.focus {
+            Pane::Detail => {
+                let current = self.detail.scroll;
+                let next = if forward {
+                    self.detail.matches.iter().find(|l| **l > current)
+                } else {
+                    self.detail.matches.iter().rev().find(|l| **l < current)
+                };
+                match next {
+                    Some(line) => self.detail.scroll = *line,
+                    None => self.info("no more matches in this record".into()),
+                }
+            }
+            // Every record in a filtered view matches: the next match is the next row.
+            _ => self.view.move_by(&self.store, if forward { 1 } else { -1 }),
+        }
+    }
+
+    fn export(&mut self) -> Vec<Effect> {
+        let ids = self.view.all_ids(&self.store);
+        if ids.is_empty() {
+            self.warn("nothing to export: no records in view");
+            return Vec::new();
+        }
+        let records: Vec<Record> = ids.iter().filter_map(|id| self.store.get(*id).cloned()).collect();
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let path = PathBuf::from(format!("kinspect-{}-{stamp}.jsonl", self.stream.name));
+        self.info(format!("exporting {} records…", records.len()));
+        vec![Effect::Export { path, stream: self.stream.name.clone(), records }]
+    }
+
+    fn cycle_focus(&self, step: isize) -> Pane {
+        let panes = if self.is_narrow() {
+            &[Pane::Records, Pane::Detail][..]
+        } else {
+            &[Pane::Shards, Pane::Records, Pane::Detail][..]
+        };
+        let at = panes.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
+        panes[(at + step).rem_euclid(panes.len() as isize) as usize]
+    }
+
+    pub fn is_narrow(&self) -> bool {
+        self.size.width < crate::ui::NARROW_WIDTH
+    }
+
+    fn page(&self) -> usize {
+        (crate::ui::layout(self).records.height as usize).saturating_sub(3).max(1)
+    }
+
+    fn detail_line_count(&self) -> usize {
+        self.detail.view.as_ref().map_or(0, |(_, v)| v.line_count())
+    }
+
+    /// Brings derived state in line after any change: the table's scroll position, the
+    /// decoded detail view and its matches.
+    fn settle(&mut self) {
+        let rows = (crate::ui::layout(self).records.height as usize).saturating_sub(3);
+        self.table_top = self.view.scroll_top(&self.store, rows);
+        let selected = self.view.selected();
+        let current = self.detail.view.as_ref().map(|(id, v)| (*id, v.mode()));
+        if selected.zip(Some(self.detail.mode)) != current {
+            self.detail.view = selected.and_then(|id| {
+                let record = self.store.get(id)?;
+                Some((id, DetailView::new(record.data(), self.detail.mode)))
+            });
+            if current.map(|(id, _)| id) != selected {
+                self.detail.scroll = 0;
+            }
+            self.detail.matches = self.find_detail_matches();
+        }
+    }
+
+    fn find_detail_matches(&self) -> Vec<usize> {
+        let (Some(pattern), Some((id, view))) = (&self.view.filter().pattern, &self.detail.view) else {
+            return Vec::new();
+        };
+        let Some(record) = self.store.get(*id) else { return Vec::new() };
+        let lines = view.lines(record.data(), 0..view.line_count().min(100_000));
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| {
+                let text: String = line.iter().map(|s| s.text.as_str()).collect();
+                pattern.is_match(text.as_bytes())
+            })
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    fn info(&mut self, text: String) {
+        self.status = Some(Status { text, level: StatusLevel::Info, ttl: 5 });
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), level: StatusLevel::Warning, ttl: 10 });
+    }
+
+    fn error(&mut self, text: String) {
+        self.status = Some(Status { text, level: StatusLevel::Error, ttl: 0 });
+    }
+}

@@ -1,0 +1,61 @@
+//! Pure rendering: `draw(frame, &state)`. Each pane has its own file; only visible rows
+//! are formatted, so a frame costs the same however many records are buffered.
+
+mod detail;
+mod gauges;
+mod header;
+mod help;
+mod records;
+mod shards;
+mod status;
+pub mod theme;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+
+use crate::app::state::AppState;
+
+/// Below this width the shard and gauge panes give their room to the records.
+pub const NARROW_WIDTH: u16 = 80;
+
+/// Where each pane goes; `shards` and `gauges` are empty on a narrow terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub shards: Rect,
+    pub gauges: Rect,
+    pub records: Rect,
+    pub detail: Rect,
+    pub status: Rect,
+}
+
+pub fn layout(state: &AppState) -> Areas {
+    let [header, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
+            .areas(state.size);
+    if state.is_narrow() {
+        let [records, detail] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+        return Areas { header, shards: Rect::default(), gauges: Rect::default(), records, detail, status };
+    }
+    let [left, right] = Layout::horizontal([Constraint::Length(46), Constraint::Min(30)]).areas(body);
+    let [shards, gauges] = Layout::vertical([Constraint::Min(5), Constraint::Length(14)]).areas(left);
+    let [records, detail] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+    Areas { header, shards, gauges, records, detail, status }
+}
+
+pub fn draw(frame: &mut Frame, state: &AppState) {
+    let areas = layout(state);
+    header::render(frame, areas.header, state);
+    if !state.is_narrow() {
+        shards::render(frame, areas.shards, state);
+        gauges::render(frame, areas.gauges, state);
+    }
+    records::render(frame, areas.records, state);
+    detail::render(frame, areas.detail, state);
+    status::render(frame, areas.status, state);
+    if state.help_open {
+        help::render(frame, state.size);
+    }
+}
