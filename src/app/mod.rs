@@ -1,6 +1,7 @@
 //! The interactive application: state and its reducer, keys, and the run loop.
 
 pub mod keymap;
+pub mod picker;
 pub mod run;
 pub mod shards;
 pub mod state;

@@ -15,6 +15,7 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 
+use super::picker::{Picked, PickerState};
 use super::state::{AppState, Effect, Event, TICKS_PER_SECOND};
 use crate::aws::reader::{ReaderEvent, StreamReader};
 use crate::record::{jsonl, Record};
@@ -123,6 +124,29 @@ where
                     state.update(Event::Copied(result));
                 }
             }
+        }
+    }
+}
+
+/// Runs the stream picker until a stream is chosen or the user quits.
+pub async fn run_picker<B: Backend>(
+    terminal: &mut Terminal<B>,
+    picker: &mut PickerState,
+    mut inputs: impl Stream<Item = Event> + Unpin,
+) -> io::Result<Picked>
+where
+    B::Error: Into<io::Error>,
+{
+    loop {
+        terminal.draw(|frame| crate::ui::picker::draw(frame, picker)).map_err(Into::into)?;
+        match inputs.next().await {
+            Some(Event::Key(key)) => {
+                if let Some(picked) = picker.on_key(key) {
+                    return Ok(picked);
+                }
+            }
+            Some(_) => {}
+            None => return Ok(Picked::Quit),
         }
     }
 }

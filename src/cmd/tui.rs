@@ -1,12 +1,15 @@
 //! `kinspect [STREAM]`: set up everything that can fail with a plain error first, then
-//! hand the terminal to the run loop, and restore it however the loop ends.
+//! hand the terminal to the picker (without STREAM) and the run loop, and restore it
+//! however they end — quit, error, panic or signal.
 
 use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::setup_error;
-use crate::app::run::{run_loop, terminal_events, Osc52, TerminalGuard};
+use crate::app::picker::{Entry, Picked, PickerState};
+use crate::app::run::{run_loop, run_picker, terminal_events, Osc52, TerminalGuard};
 use crate::app::state::{AppState, StreamInfo};
+use crate::aws::catalog;
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
 use crate::aws::position::StartPosition;
 use crate::aws::reader::{KinesisShards, Lineage, ReaderOptions, StreamReader};
@@ -15,44 +18,84 @@ use crate::cli::OpenArgs;
 use crate::error::AppError;
 
 pub async fn run(aws_options: &AwsOptions, args: OpenArgs) -> Result<(), AppError> {
-    let Some(name) = args.stream else {
-        return Err(AppError::usage("name a stream to open: kinspect STREAM (see `kinspect ls`)"));
-    };
-    let stream = StreamRef::parse(&name)?;
-    let from = args.from.unwrap_or(StartPosition::Latest);
-    if from.needs_single_shard() {
+    let named = args.stream.as_deref().map(StreamRef::parse).transpose()?;
+    if args.from.as_ref().is_some_and(StartPosition::needs_single_shard) {
         return Err(AppError::usage("the TUI reads every shard: use trim-horizon, latest or at-timestamp"));
     }
-    let aws = Aws::load(aws_options, Some(&stream)).await?;
+    let aws = Aws::load(aws_options, named.as_ref()).await?;
+    let picker = match named {
+        Some(_) => None,
+        None => {
+            Some(PickerState::new(list_everything(&aws).await?, aws.describe_target(), args.from.clone()))
+        }
+    };
+
+    let signal_error = |e: std::io::Error| AppError::failure(format!("cannot watch signals: {e}"));
+    let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
+    let mut guard =
+        TerminalGuard::enter().map_err(|e| AppError::failure(format!("cannot use the terminal: {e}")))?;
+    let result = tokio::select! {
+        result = session(&mut guard, &aws, named, args, picker) => result,
+        _ = terminate.recv() => Ok(()),
+        _ = interrupt.recv() => Ok(()),
+        _ = hangup.recv() => Ok(()),
+    };
+    drop(guard);
+    result
+}
+
+/// Everything that happens on the alternate screen.
+async fn session(
+    guard: &mut TerminalGuard,
+    aws: &Aws,
+    named: Option<StreamRef>,
+    args: OpenArgs,
+    picker: Option<PickerState>,
+) -> Result<(), AppError> {
+    let terminal_error = |e: std::io::Error| AppError::failure(format!("terminal error: {e}"));
+    let mut inputs = terminal_events();
+    let (stream, from) = match (named, picker) {
+        (Some(stream), _) => (stream, args.from.unwrap_or(StartPosition::Latest)),
+        (None, Some(mut picker)) => {
+            match run_picker(&mut guard.terminal, &mut picker, &mut inputs).await.map_err(terminal_error)? {
+                Picked::Open { stream, from } => (StreamRef::Name(stream), from),
+                Picked::Quit => return Ok(()),
+            }
+        }
+        (None, None) => return Ok(()),
+    };
     let shards =
-        list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, &aws, Some(&stream)))?;
+        list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, aws, Some(&stream)))?;
     let lineage = Lineage::plan(&shards, &[], &from).map_err(AppError::usage)?;
-    let reader = StreamReader::start(
-        KinesisShards::new(aws.kinesis_for_readers(), stream.clone()),
-        lineage,
-        ReaderOptions::default(),
-    );
+    let api = KinesisShards::new(aws.kinesis_for_readers(), stream.clone());
+    let reader = StreamReader::start(api, lineage, ReaderOptions::default());
     let info = StreamInfo {
         name: stream.name().to_string(),
         target: aws.describe_target(),
         mode: "polling".into(),
         from: from.to_string(),
     };
-    let (width, height) = crossterm::terminal::size().unwrap_or((120, 40));
-    let mut state = AppState::new(info, &shards, args.max_memory, Rect::new(0, 0, width, height));
-
-    let mut terminate = signal(SignalKind::terminate()).map_err(|e| AppError::failure(e.to_string()))?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| AppError::failure(e.to_string()))?;
-    let mut hangup = signal(SignalKind::hangup()).map_err(|e| AppError::failure(e.to_string()))?;
-    let mut guard =
-        TerminalGuard::enter().map_err(|e| AppError::failure(format!("cannot use the terminal: {e}")))?;
+    let size =
+        guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or(Rect::new(0, 0, 120, 40));
+    let mut state = AppState::new(info, &shards, args.max_memory, size);
     let mut clipboard = Osc52;
-    let result = tokio::select! {
-        result = run_loop(&mut guard.terminal, &mut state, terminal_events(), Some(reader), &mut clipboard) => result,
-        _ = terminate.recv() => Ok(()),
-        _ = interrupt.recv() => Ok(()),
-        _ = hangup.recv() => Ok(()),
-    };
-    drop(guard);
-    result.map_err(|e| AppError::failure(format!("terminal error: {e}")))
+    run_loop(&mut guard.terminal, &mut state, inputs, Some(reader), &mut clipboard)
+        .await
+        .map_err(terminal_error)
+}
+
+/// Data streams and delivery streams for the picker; one service failing is shown as an
+/// empty section, both failing is a setup error.
+async fn list_everything(aws: &Aws) -> Result<Vec<Entry>, AppError> {
+    let (kinesis, firehose) = (aws.kinesis(), aws.firehose());
+    let (streams, deliveries) =
+        tokio::join!(catalog::data_streams(&kinesis), catalog::delivery_streams(&firehose));
+    if let (Err(e), Err(_)) = (&streams, &deliveries) {
+        return Err(setup_error(e.clone(), aws, None));
+    }
+    let mut entries: Vec<Entry> = streams.unwrap_or_default().into_iter().map(Entry::DataStream).collect();
+    entries.extend(deliveries.unwrap_or_default().into_iter().map(Entry::DeliveryStream));
+    Ok(entries)
 }

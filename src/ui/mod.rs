@@ -5,6 +5,7 @@ mod detail;
 mod gauges;
 mod header;
 mod help;
+pub mod picker;
 mod records;
 mod shards;
 mod status;
