@@ -65,7 +65,7 @@ pub async fn run_loop<B: Backend>(
     clipboard: &mut dyn Clipboard,
 ) -> io::Result<()>
 where
-    B::Error: Into<io::Error>,
+    B::Error: Send + Sync + 'static,
 {
     let mut tick = interval(Duration::from_secs(1) / TICKS_PER_SECOND as u32);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -76,7 +76,7 @@ where
     let mut draw_now = true;
     loop {
         if dirty && (draw_now || last_frame.elapsed() >= FRAME_INTERVAL) {
-            terminal.draw(|frame| crate::ui::draw(frame, state)).map_err(Into::into)?;
+            terminal.draw(|frame| crate::ui::draw(frame, state)).map_err(io::Error::other)?;
             last_frame = Instant::now();
             dirty = false;
             draw_now = false;
@@ -105,7 +105,10 @@ where
                 }
                 continue;
             }
-            _ = tick.tick() => Event::Tick,
+            _ = tick.tick() => {
+                dirty |= state.tick();
+                continue;
+            }
             _ = sleep_until(next_frame), if dirty => continue,
         };
         dirty = true;
@@ -135,10 +138,10 @@ pub async fn run_picker<B: Backend>(
     mut inputs: impl Stream<Item = Event> + Unpin,
 ) -> io::Result<Picked>
 where
-    B::Error: Into<io::Error>,
+    B::Error: Send + Sync + 'static,
 {
     loop {
-        terminal.draw(|frame| crate::ui::picker::draw(frame, picker)).map_err(Into::into)?;
+        terminal.draw(|frame| crate::ui::picker::draw(frame, picker)).map_err(io::Error::other)?;
         match inputs.next().await {
             Some(Event::Key(key)) => {
                 if let Some(picked) = picker.on_key(key) {

@@ -146,7 +146,7 @@ impl AppState {
                 Vec::new()
             }
             Event::Tick => {
-                self.on_tick();
+                self.tick();
                 Vec::new()
             }
             Event::Exported(result) => {
@@ -355,10 +355,11 @@ impl AppState {
     }
 
     /// Ticks come about four times a second; gauges sample and messages age once a second.
-    fn on_tick(&mut self) {
+    /// Returns whether anything on screen changed, so an idle screen is not redrawn.
+    pub fn tick(&mut self) -> bool {
         self.ticks += 1;
         if !self.ticks.is_multiple_of(TICKS_PER_SECOND) {
-            return;
+            return false;
         }
         self.shards.sample();
         if let Some(status) = &mut self.status {
@@ -369,6 +370,7 @@ impl AppState {
                 }
             }
         }
+        true
     }
 
     fn move_cursor(&mut self, delta: isize) {

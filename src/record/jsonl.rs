@@ -27,7 +27,7 @@ pub fn write_line(out: &mut Vec<u8>, stream: &str, record: &Record) {
     let line = JsonlRecord {
         stream,
         shard_id: record.shard_id(),
-        sequence_number: record.sequence_number(),
+        sequence_number: &record.sequence_number(),
         sub_sequence_number: record.sub_sequence_number(),
         partition_key: record.partition_key(),
         approximate_arrival_timestamp: record

@@ -116,7 +116,7 @@ mod tests {
             store.push(record(n, 10));
         }
         assert_eq!((store.first_id(), store.end_id(), store.len()), (0, 5, 5));
-        assert_eq!(store.get(3).map(|r| r.sequence_number()), Some("3"));
+        assert_eq!(store.get(3).map(|r| r.sequence_number().into_owned()), Some("3".into()));
         assert!(store.get(5).is_none());
         let ids: Vec<RecordId> = store.iter_from(3).map(|(id, _)| id).collect();
         assert_eq!(ids, [3, 4]);
@@ -134,7 +134,7 @@ mod tests {
         assert!(evicted > 900);
         assert_eq!(store.end_id(), 1000);
         assert_eq!(store.first_id(), evicted);
-        assert_eq!(store.get(999).map(|r| r.sequence_number()), Some("999"));
+        assert_eq!(store.get(999).map(|r| r.sequence_number().into_owned()), Some("999".into()));
         assert!(store.get(0).is_none());
         assert!(store.iter_from(0).next().map(|(id, _)| id) == Some(store.first_id()));
     }
@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(store.push(at(1, 300)), 1);
         assert_eq!(store.push(at(2, 200)), 1, "placed before the later arrival");
         assert_eq!(store.push(at(3, 300)), 3, "equal times keep the order received");
-        let order: Vec<&str> = store.iter_from(0).map(|(_, r)| r.sequence_number()).collect();
+        let order: Vec<String> = store.iter_from(0).map(|(_, r)| r.sequence_number().into_owned()).collect();
         assert_eq!(order, ["0", "2", "1", "3"]);
         for n in 0..REORDER_WINDOW {
             store.push(at(10 + n, 1_000 + n as i64));
