@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs kinspect on live data: starts kinesis-local on 127.0.0.1, creates a 4-shard stream
-# `demo`, keeps demo traffic flowing into it, and tails it. Ctrl-C stops everything.
+# `demo`, keeps demo traffic (JSON, text and binary records) flowing into it, and opens the
+# TUI on it. `q` quits and stops everything. `scripts/demo.sh tail` tails it instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-emulators.sh
@@ -37,5 +38,9 @@ pids+=($!)
 
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
 sleep 2
-echo "demo: kinspect --endpoint-url $endpoint tail demo --from trim-horizon   (Ctrl-C to stop)" >&2
-target/debug/kinspect --endpoint-url "$endpoint" tail demo --from trim-horizon
+if [ "${1:-}" = "tail" ]; then
+  echo "demo: kinspect --endpoint-url $endpoint tail demo --from trim-horizon   (Ctrl-C to stop)" >&2
+  target/debug/kinspect --endpoint-url "$endpoint" tail demo --from trim-horizon
+else
+  target/debug/kinspect --endpoint-url "$endpoint" demo --from trim-horizon
+fi

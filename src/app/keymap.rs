@@ -111,3 +111,32 @@ mod tests {
         assert_eq!(press(KeyCode::Char('z')), None);
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use super::BINDINGS;
+
+    /// The README's keys table is the keymap, row for row.
+    #[test]
+    fn the_readme_lists_every_key() {
+        let readme = include_str!("../../README.md");
+        let table: Vec<(String, String)> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("#### Keys"))
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                match cells.as_slice() {
+                    ["", key, action, ""] if key.starts_with('`') => {
+                        Some((key.trim_matches('`').to_string(), action.to_string()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        let expected: Vec<(String, String)> =
+            BINDINGS.iter().map(|b| (b.keys.to_string(), b.description.to_string())).collect();
+        assert_eq!(table, expected, "update the README's keys table");
+    }
+}
