@@ -338,3 +338,29 @@ fn screen_help() {
     key(&mut state, KeyCode::Char('j'));
     assert!(!state.help_open, "any key closes the help");
 }
+
+#[test]
+fn n_and_n_jump_between_matching_lines_in_the_detail() {
+    let mut state = state_with(160, 48, 64 << 20);
+    let text = "header\nneedle one\nfiller\nfiller\nneedle two\nend";
+    let record = Record::new(Arc::from("shardId-000000000001"), "5", "k", text.as_bytes(), None);
+    state.update_many([ReaderEvent::Records {
+        shard_id: Arc::from("shardId-000000000001"),
+        records: vec![record, self::record(1, 1)],
+        stats: ShardStats::default(),
+    }]);
+    key(&mut state, KeyCode::Char('/'));
+    typed(&mut state, "needle");
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.view.len(&state.store), 1);
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.focus, Pane::Detail);
+    key(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.detail.scroll, 1);
+    key(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.detail.scroll, 4);
+    key(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.detail.scroll, 4, "no further match");
+    key(&mut state, KeyCode::Char('N'));
+    assert_eq!(state.detail.scroll, 1);
+}

@@ -218,3 +218,32 @@ fn install_panic_hook() {
         previous(info);
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_writes_the_tail_jsonl_format() {
+        let path = std::env::temp_dir().join(format!("kinspect-export-test-{}.jsonl", std::process::id()));
+        let records: Vec<Record> = (0..3)
+            .map(|n| {
+                Record::new(
+                    "shardId-000000000001".into(),
+                    &(100 + n).to_string(),
+                    "k",
+                    format!("r{n}").as_bytes(),
+                    None,
+                )
+            })
+            .collect();
+        assert_eq!(export(&path, "orders", &records).unwrap(), 3);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2]["stream"], "orders");
+        assert_eq!(lines[2]["sequence_number"], "102");
+        assert_eq!(lines[2]["text"], "r2");
+    }
+}

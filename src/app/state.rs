@@ -79,8 +79,6 @@ pub struct DetailState {
     pub scroll: usize,
     /// The decoded view of the selected record, rebuilt only when the record or mode changes.
     pub view: Option<(RecordId, DetailView)>,
-    /// Lines of the detail body that match the filter, for n / N.
-    matches: Vec<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -118,7 +116,7 @@ impl AppState {
             shards: ShardTable::new(shards),
             shard_cursor: 0,
             focus: Pane::Records,
-            detail: DetailState { mode: DetailMode::Text, scroll: 0, view: None, matches: Vec::new() },
+            detail: DetailState { mode: DetailMode::Text, scroll: 0, view: None },
             filter: FilterInput::default(),
             status: None,
             help_open: false,
@@ -183,8 +181,15 @@ impl AppState {
         Some((id, self.store.get(id)?))
     }
 
-    pub fn detail_matches(&self) -> &[usize] {
-        &self.detail.matches
+    /// Whether a line of the detail body matches the filter (the UI highlights it).
+    pub fn detail_line_matches(&self, line: &crate::record::decode::FormattedLine) -> bool {
+        match &self.view.filter().pattern {
+            Some(pattern) => {
+                let text: String = line.iter().map(|s| s.text.as_str()).collect();
+                pattern.is_match(text.as_bytes())
+            }
+            None => false,
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -406,18 +411,10 @@ impl AppState {
             return;
         }
         match self.focus {
-            Pane::Detail => {
-                let current = self.detail.scroll;
-                let next = if forward {
-                    self.detail.matches.iter().find(|l| **l > current)
-                } else {
-                    self.detail.matches.iter().rev().find(|l| **l < current)
-                };
-                match next {
-                    Some(line) => self.detail.scroll = *line,
-                    None => self.info("no more matches in this record".into()),
-                }
-            }
+            Pane::Detail => match self.find_detail_match(forward) {
+                Some(line) => self.detail.scroll = line,
+                None => self.info("no more matches in this record".into()),
+            },
             // Every record in a filtered view matches: the next match is the next row.
             _ => self.view.move_by(&self.store, if forward { 1 } else { -1 }),
         }
@@ -458,8 +455,8 @@ impl AppState {
         self.detail.view.as_ref().map_or(0, |(_, v)| v.line_count())
     }
 
-    /// Brings derived state in line after any change: the table's scroll position, the
-    /// decoded detail view and its matches.
+    /// Brings derived state in line after any change: the table's scroll position and the
+    /// decoded detail view.
     fn settle(&mut self) {
         let rows = (crate::ui::layout(self).records.height as usize).saturating_sub(3);
         self.table_top = self.view.scroll_top(&self.store, rows);
@@ -473,25 +470,38 @@ impl AppState {
             if current.map(|(id, _)| id) != selected {
                 self.detail.scroll = 0;
             }
-            self.detail.matches = self.find_detail_matches();
         }
     }
 
-    fn find_detail_matches(&self) -> Vec<usize> {
-        let (Some(pattern), Some((id, view))) = (&self.view.filter().pattern, &self.detail.view) else {
-            return Vec::new();
-        };
-        let Some(record) = self.store.get(*id) else { return Vec::new() };
-        let lines = view.lines(record.data(), 0..view.line_count().min(100_000));
-        lines
-            .iter()
-            .enumerate()
-            .filter(|(_, line)| {
-                let text: String = line.iter().map(|s| s.text.as_str()).collect();
-                pattern.is_match(text.as_bytes())
-            })
-            .map(|(n, _)| n)
-            .collect()
+    /// The next (or previous) line of the detail body that matches the filter, formatting
+    /// lines a screenful at a time from the current one: only as much as the search needs.
+    fn find_detail_match(&self, forward: bool) -> Option<usize> {
+        const STEP: usize = 64;
+        let (id, view) = self.detail.view.as_ref()?;
+        let data = self.store.get(*id)?.data();
+        let current = self.detail.scroll;
+        let total = view.line_count();
+        if forward {
+            let mut start = current + 1;
+            while start < total {
+                let lines = view.lines(data, start..start + STEP);
+                if let Some(n) = lines.iter().position(|l| self.detail_line_matches(l)) {
+                    return Some(start + n);
+                }
+                start += STEP;
+            }
+        } else {
+            let mut end = current;
+            while end > 0 {
+                let start = end.saturating_sub(STEP);
+                let lines = view.lines(data, start..end);
+                if let Some(n) = lines.iter().rposition(|l| self.detail_line_matches(l)) {
+                    return Some(start + n);
+                }
+                end = start;
+            }
+        }
+        None
     }
 
     fn info(&mut self, text: String) {

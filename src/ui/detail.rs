@@ -50,9 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let header_lines = lines.len() as u16;
     let body_height = area.height.saturating_sub(2 + header_lines) as usize;
     let scroll = state.detail.scroll;
-    let matches = state.detail_matches();
-    for (n, segments) in view.lines(record.data(), scroll..scroll + body_height).into_iter().enumerate() {
-        let is_match = matches.binary_search(&(scroll + n)).is_ok();
+    for segments in view.lines(record.data(), scroll..scroll + body_height) {
+        let is_match = state.detail_line_matches(&segments);
         let spans: Vec<Span> = segments
             .into_iter()
             .map(|s| {
