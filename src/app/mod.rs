@@ -5,4 +5,5 @@ pub mod picker;
 pub mod run;
 pub mod shards;
 pub mod state;
+pub mod text_input;
 pub mod view;

@@ -2,7 +2,9 @@
 //! filterable, and a small dialog for where to start reading.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
+
+use super::text_input::edit;
 
 use crate::aws::catalog::{DataStreamSummary, DeliveryStreamSummary};
 use crate::aws::position::{parse_at, StartPosition};
@@ -172,21 +174,6 @@ impl PickerState {
         }
         None
     }
-}
-
-fn edit(input: &mut Input, key: KeyEvent) {
-    let request = match key.code {
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => InputRequest::DeleteLine,
-        KeyCode::Char(c) => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return,
-    };
-    input.handle(request);
 }
 
 #[cfg(test)]

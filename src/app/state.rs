@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use regex::bytes::Regex;
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
 use super::keymap::{action_for, Action};
 use super::shards::{ShardState, ShardTable};
@@ -265,30 +265,15 @@ impl AppState {
     }
 
     fn on_filter_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let request = match key.code {
+        match key.code {
             KeyCode::Enter => {
                 self.filter.editing = false;
                 let text = self.filter.input.value().to_string();
                 self.apply_filter(text);
-                return;
             }
-            KeyCode::Esc => {
-                self.filter.editing = false;
-                return;
-            }
-            KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-            KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-            KeyCode::Char(c) => InputRequest::InsertChar(c),
-            KeyCode::Backspace => InputRequest::DeletePrevChar,
-            KeyCode::Delete => InputRequest::DeleteNextChar,
-            KeyCode::Left => InputRequest::GoToPrevChar,
-            KeyCode::Right => InputRequest::GoToNextChar,
-            KeyCode::Home => InputRequest::GoToStart,
-            KeyCode::End => InputRequest::GoToEnd,
-            _ => return,
-        };
-        self.filter.input.handle(request);
+            KeyCode::Esc => self.filter.editing = false,
+            _ => super::text_input::edit(&mut self.filter.input, key),
+        }
     }
 
     fn apply_filter(&mut self, text: String) {
