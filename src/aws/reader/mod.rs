@@ -58,14 +58,15 @@ impl Default for ReaderOptions {
 /// A running read of a stream. Dropping it stops every shard task.
 pub struct StreamReader {
     events: mpsc::Receiver<ReaderEvent>,
-    coordinator: JoinHandle<()>,
+    /// The task that runs the shard tasks; none for a reader fed from elsewhere.
+    coordinator: Option<JoinHandle<()>>,
 }
 
 impl StreamReader {
     pub fn start<A: ShardApi>(api: A, lineage: Lineage, options: ReaderOptions) -> Self {
         let (tx, events) = mpsc::channel(options.channel_capacity.max(1));
         let coordinator = tokio::spawn(coordinate(api, lineage, options, tx));
-        StreamReader { events, coordinator }
+        StreamReader { events, coordinator: Some(coordinator) }
     }
 
     /// The next event; `None` once every shard task has ended.
@@ -81,13 +82,15 @@ impl StreamReader {
 
     /// A reader fed by `events` instead of shard tasks: for synthetic sources.
     pub fn from_channel(events: mpsc::Receiver<ReaderEvent>) -> Self {
-        StreamReader { events, coordinator: tokio::spawn(async {}) }
+        StreamReader { events, coordinator: None }
     }
 }
 
 impl Drop for StreamReader {
     fn drop(&mut self) {
-        self.coordinator.abort();
+        if let Some(coordinator) = &self.coordinator {
+            coordinator.abort();
+        }
     }
 }
 
