@@ -45,6 +45,9 @@ pub struct GlobalArgs {
     /// Endpoint for both Kinesis and Firehose, e.g. a local emulator
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Never write: `put` and the compose pane are disabled
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 impl GlobalArgs {
@@ -63,6 +66,45 @@ pub enum Command {
     Tail(TailArgs),
     /// List data streams (with open shard counts) and Firehose delivery streams
     Ls,
+    /// Send records from a file or stdin with PutRecords or PutRecordBatch
+    Put(PutArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["stream", "firehose"])))]
+pub struct PutArgs {
+    /// Data stream (name or ARN) to put records into
+    #[arg(long, value_name = "NAME")]
+    pub stream: Option<String>,
+    /// Firehose delivery stream to put records into
+    #[arg(long, value_name = "NAME")]
+    pub firehose: Option<String>,
+    /// Input format: one record per line, or JSON lines with data / data_base64 and optional keys
+    #[arg(long, value_enum, default_value_t = PutFormat::Lines)]
+    pub format: PutFormat,
+    /// Partition key for every record (otherwise each gets a random one)
+    #[arg(long, value_name = "KEY")]
+    pub partition_key: Option<String>,
+    /// Treat each line as a template: {{seq}}, {{uuid}}, {{now}}, {{rand:A..B}}
+    #[arg(long)]
+    pub template: bool,
+    /// Send each input line N times
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeat: u64,
+    /// Resend the entries that failed, up to N more times (only those)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+    /// Calls in flight at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+    /// Input file; `-` or nothing reads stdin
+    pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PutFormat {
+    Lines,
+    Jsonl,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,10 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Some(Command::Tail(args)) => cmd::tail::run(&aws_options, args).await,
         Some(Command::Ls) => cmd::ls::run(&aws_options).await,
+        Some(Command::Put(_)) if cli.global.read_only => {
+            Err(AppError::usage("put is disabled by --read-only: nothing was sent"))
+        }
+        Some(Command::Put(args)) => cmd::put::run(&aws_options, args).await,
         None => cmd::tui::run(&aws_options, cli.open).await,
     }
 }

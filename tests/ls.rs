@@ -4,10 +4,6 @@ mod support;
 
 use std::time::Duration;
 
-use aws_sdk_firehose::types::{
-    CompressionFormat, DeliveryStreamType, EncryptionConfiguration, ExtendedS3DestinationConfiguration,
-    NoEncryptionConfig,
-};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,26 +13,7 @@ async fn lists_data_streams_and_delivery_streams() {
     let client = kinesis_client(&kinesis.endpoint);
     create_stream(&client, "clicks", 3).await;
     create_stream(&client, "orders", 1).await;
-    firehose_client(&moto.endpoint)
-        .create_delivery_stream()
-        .delivery_stream_name("to-s3")
-        .delivery_stream_type(DeliveryStreamType::DirectPut)
-        .extended_s3_destination_configuration(
-            ExtendedS3DestinationConfiguration::builder()
-                .role_arn("arn:aws:iam::123456789012:role/firehose")
-                .bucket_arn("arn:aws:s3:::landing")
-                .compression_format(CompressionFormat::Uncompressed)
-                .encryption_configuration(
-                    EncryptionConfiguration::builder()
-                        .no_encryption_config(NoEncryptionConfig::NoEncryption)
-                        .build(),
-                )
-                .build()
-                .expect("destination"),
-        )
-        .send()
-        .await
-        .expect("create delivery stream");
+    create_delivery_stream(&moto, "to-s3", "landing").await;
 
     let mut ls = kinspect();
     ls.env("AWS_ENDPOINT_URL_KINESIS", &kinesis.endpoint)

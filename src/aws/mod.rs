@@ -4,5 +4,6 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod position;
+pub mod putter;
 pub mod reader;
 pub mod shards;

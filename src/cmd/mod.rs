@@ -1,6 +1,7 @@
-//! The commands: headless `tail` and `ls`, and the terminal UI, on one engine.
+//! The commands: headless `tail`, `put` and `ls`, and the terminal UI, on one engine.
 
 pub mod ls;
+pub mod put;
 pub mod tail;
 pub mod tui;
 

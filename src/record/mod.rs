@@ -1,6 +1,7 @@
 //! The record type every part of kinspect shares, and its output formats.
 
 pub mod decode;
+pub mod input;
 pub mod jsonl;
 pub mod store;
 

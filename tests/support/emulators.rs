@@ -141,3 +141,23 @@ pub fn moto() -> Emulator {
         spawn(command, "moto", port, "/moto-api/")
     })
 }
+
+/// A plain HTTP/1.0 request to an emulator: returns the status and the body. moto's S3
+/// wants an Authorization header on object reads but does not check the signature.
+pub fn http(method: &str, endpoint: &str, path: &str) -> (u16, Vec<u8>) {
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("connect to the emulator");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let authorization = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nAuthorization: {authorization}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send request");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read response");
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |p| p + 4);
+    let head = String::from_utf8_lossy(&response[..split]);
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response[split..].to_vec())
+}

@@ -46,6 +46,9 @@ pub struct Call {
 }
 
 type Rule = Box<dyn FnMut(&CallInfo) -> Option<Fault> + Send>;
+/// Decides, from a record's bytes, whether that one entry of a PutRecords or
+/// PutRecordBatch call fails, and with which ErrorCode.
+type EntryRule = Box<dyn FnMut(&[u8]) -> Option<String> + Send>;
 
 struct State {
     rule: Rule,
@@ -53,6 +56,7 @@ struct State {
     per_operation: HashMap<String, usize>,
     /// Shard iterators are opaque: learn which shard each belongs to from the answers.
     iterator_shard: HashMap<String, String>,
+    entry_rule: Option<EntryRule>,
     /// Rewrites MillisBehindLatest in GetRecords answers, to make readers believe they
     /// are behind (kinesis-local reports 0 however far behind a reader is).
     millis_behind: Option<i64>,
@@ -78,6 +82,19 @@ impl FaultProxy {
         Self::start_with_lag(upstream, None, rule).await
     }
 
+    /// A proxy that also fails chosen entries of put calls: those entries are taken out of
+    /// the call before it is forwarded (so they are really not written) and answered with
+    /// the error code the rule gives, in their place among the results.
+    pub async fn start_with_entry_faults(
+        upstream: &str,
+        rule: impl FnMut(&CallInfo) -> Option<Fault> + Send + 'static,
+        entry_rule: impl FnMut(&[u8]) -> Option<String> + Send + 'static,
+    ) -> Self {
+        let proxy = Self::start_with_lag(upstream, None, rule).await;
+        proxy.state.lock().expect("proxy state").entry_rule = Some(Box::new(entry_rule));
+        proxy
+    }
+
     pub async fn start_with_lag(
         upstream: &str,
         millis_behind: Option<i64>,
@@ -90,6 +107,7 @@ impl FaultProxy {
             calls: Vec::new(),
             per_operation: HashMap::new(),
             iterator_shard: HashMap::new(),
+            entry_rule: None,
             millis_behind,
         }));
         let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
@@ -190,6 +208,10 @@ async fn handle(
     if let Some(fault) = fault {
         return fault_response(fault);
     }
+    let put = matches!(operation.as_str(), "PutRecords" | "PutRecordBatch");
+    if put && state.lock().expect("proxy state").entry_rule.is_some() {
+        return put_with_entry_faults(parts, request_json, &operation, &state, &client, &upstream).await;
+    }
 
     let mut forward = Request::builder().method(parts.method).uri(format!("{upstream}{}", parts.uri));
     for (name, value) in &parts.headers {
@@ -208,6 +230,84 @@ async fn handle(
         parts.headers.remove("content-length");
     }
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// Forwards a put call without the entries the entry rule fails, then answers with every
+/// entry's result in the original order.
+async fn put_with_entry_faults(
+    parts: hyper::http::request::Parts,
+    mut request_json: serde_json::Value,
+    operation: &str,
+    state: &Mutex<State>,
+    client: &Client<HttpConnector, Full<Bytes>>,
+    upstream: &str,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    use base64::Engine;
+    let records = request_json["Records"].as_array().cloned().unwrap_or_default();
+    let verdicts: Vec<Option<String>> = {
+        let mut state = state.lock().expect("proxy state");
+        let rule = state.entry_rule.as_mut().ok_or(Dropped)?;
+        records
+            .iter()
+            .map(|r| {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(r["Data"].as_str().unwrap_or(""))
+                    .unwrap_or_default();
+                rule(&data)
+            })
+            .collect()
+    };
+    let kept: Vec<serde_json::Value> =
+        records.iter().zip(&verdicts).filter(|(_, v)| v.is_none()).map(|(r, _)| r.clone()).collect();
+    let (results_key, failed_key) = if operation == "PutRecords" {
+        ("Records", "FailedRecordCount")
+    } else {
+        ("RequestResponses", "FailedPutCount")
+    };
+    let mut answer = serde_json::json!({ failed_key: 0, results_key: [] });
+    let mut status = StatusCode::OK;
+    let mut headers = None;
+    if !kept.is_empty() {
+        request_json["Records"] = serde_json::Value::Array(kept);
+        let mut forward =
+            Request::builder().method(parts.method.clone()).uri(format!("{upstream}{}", parts.uri));
+        for (name, value) in parts.headers.iter().filter(|(n, _)| *n != "content-length") {
+            forward = forward.header(name, value);
+        }
+        let body = Bytes::from(request_json.to_string());
+        let response =
+            client.request(forward.body(Full::new(body)).map_err(|_| Dropped)?).await.map_err(|_| Dropped)?;
+        let (response_parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
+        if !response_parts.status.is_success() {
+            return Ok(Response::from_parts(response_parts, Full::new(body)));
+        }
+        answer = serde_json::from_slice(&body).map_err(|_| Dropped)?;
+        status = response_parts.status;
+        headers = Some(response_parts.headers);
+    }
+    let mut forwarded = answer[results_key].as_array().cloned().unwrap_or_default().into_iter();
+    let mut failed = answer[failed_key].as_i64().unwrap_or(0);
+    let merged: Vec<serde_json::Value> = verdicts
+        .iter()
+        .map(|verdict| match verdict {
+            Some(code) => {
+                failed += 1;
+                serde_json::json!({ "ErrorCode": code, "ErrorMessage": format!("{code} injected by the test proxy") })
+            }
+            None => forwarded.next().unwrap_or_default(),
+        })
+        .collect();
+    answer[results_key] = serde_json::Value::Array(merged);
+    answer[failed_key] = serde_json::json!(failed);
+    let mut builder = Response::builder().status(status);
+    for (name, value) in headers.iter().flatten().filter(|(n, _)| *n != "content-length") {
+        builder = builder.header(name, value);
+    }
+    if headers.is_none() {
+        builder = builder.header("content-type", "application/x-amz-json-1.1");
+    }
+    builder.body(Full::new(Bytes::from(answer.to_string()))).map_err(|_| Dropped)
 }
 
 fn learn_iterators(state: &Mutex<State>, operation: &str, request: &serde_json::Value, body: &[u8]) {

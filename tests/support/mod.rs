@@ -47,6 +47,34 @@ pub fn firehose_client(endpoint: &str) -> aws_sdk_firehose::Client {
     aws_sdk_firehose::Client::from_conf(config)
 }
 
+/// A DirectPut delivery stream writing into a new bucket of moto's own S3. The explicit
+/// compression and no-encryption settings let the Rust SDK parse moto's descriptions.
+pub async fn create_delivery_stream(moto: &emulators::Emulator, name: &str, bucket: &str) {
+    use aws_sdk_firehose::types::{
+        CompressionFormat, DeliveryStreamType, EncryptionConfiguration, ExtendedS3DestinationConfiguration,
+        NoEncryptionConfig,
+    };
+    let (status, _) = emulators::http("PUT", &moto.endpoint, &format!("/{bucket}"));
+    assert_eq!(status, 200, "create bucket {bucket}");
+    let destination = ExtendedS3DestinationConfiguration::builder()
+        .role_arn("arn:aws:iam::123456789012:role/firehose")
+        .bucket_arn(format!("arn:aws:s3:::{bucket}"))
+        .compression_format(CompressionFormat::Uncompressed)
+        .encryption_configuration(
+            EncryptionConfiguration::builder().no_encryption_config(NoEncryptionConfig::NoEncryption).build(),
+        )
+        .build()
+        .expect("destination");
+    firehose_client(&moto.endpoint)
+        .create_delivery_stream()
+        .delivery_stream_name(name)
+        .delivery_stream_type(DeliveryStreamType::DirectPut)
+        .extended_s3_destination_configuration(destination)
+        .send()
+        .await
+        .expect("create delivery stream");
+}
+
 pub async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str, shards: i32) {
     client.create_stream().stream_name(name).shard_count(shards).send().await.expect("create stream");
     wait_active(client, name).await;
