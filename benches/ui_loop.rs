@@ -15,6 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream;
 use kinspect::app::run::{run_loop, Clipboard};
 use kinspect::app::state::Event;
+use kinspect::aws::putter::AwsPutter;
 use kinspect::aws::reader::{ReaderEvent, StreamReader};
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -111,6 +112,7 @@ async fn idle() {
             inputs,
             Some(StreamReader::from_channel(reader_rx)),
             &mut NoClipboard,
+            None::<AwsPutter>,
         ),
     )
     .await;
@@ -163,6 +165,7 @@ async fn under_load() {
         inputs,
         Some(StreamReader::from_channel(reader_rx)),
         &mut clipboard,
+        None::<AwsPutter>,
     );
     let (keys, _) = tokio::join!(keys, run);
     let sent = keys.expect("key task");

@@ -34,7 +34,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             Err(AppError::usage("put is disabled by --read-only: nothing was sent"))
         }
         Some(Command::Put(args)) => cmd::put::run(&aws_options, args).await,
-        None => cmd::tui::run(&aws_options, cli.open).await,
+        None => cmd::tui::run(&aws_options, cli.open, cli.global.read_only).await,
     }
 }
 

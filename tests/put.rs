@@ -238,3 +238,86 @@ async fn templates_and_repeats_generate_the_records() {
         .collect();
     assert_eq!(ns, (1..=25).collect::<Vec<u64>>());
 }
+
+/// The TUI's compose pane, driven through the real run loop against kinesis-local: a file
+/// with an oversized entry is loaded, sent after confirmation, the failed entry is marked
+/// with its error, and `r` resends only that one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compose_pane_sends_loads_and_marks_the_failed_entry() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kinspect::app::run::{run_loop, Clipboard};
+    use kinspect::app::state::{AppState, Event, StreamInfo};
+    use kinspect::aws::putter::{AwsPutter, Outcome};
+    use ratatui::backend::TestBackend;
+
+    struct NoClipboard;
+    impl Clipboard for NoClipboard {
+        fn copy(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let kinesis = emulators::kinesis_local();
+    let client = kinesis_client(&kinesis.endpoint);
+    create_stream(&client, "composed", 1).await;
+    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("compose-{}.jsonl", std::process::id()));
+    let huge = "x".repeat(1536 * 1024);
+    std::fs::write(
+        &file,
+        format!("{{\"data\":\"one\",\"partition_key\":\"k\"}}\n{{\"data\":\"{huge}\",\"partition_key\":\"k\"}}\n{{\"data\":\"three\",\"partition_key\":\"k\"}}\n"),
+    )
+    .unwrap();
+
+    let stream = StreamInfo {
+        name: "composed".into(),
+        target: "local".into(),
+        mode: "polling".into(),
+        from: "latest".into(),
+    };
+    let mut state = AppState::new(stream, &[], 64 << 20, ratatui::layout::Rect::new(0, 0, 160, 40));
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(160, 40)).unwrap();
+    let (keys, inputs) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let inputs =
+        Box::pin(futures_util::stream::unfold(inputs, |mut rx| async { rx.recv().await.map(|e| (e, rx)) }));
+    let press = |code: KeyCode, modifiers: KeyModifiers| {
+        keys.send(Event::Key(KeyEvent::new(code, modifiers))).unwrap()
+    };
+    let putter = AwsPutter { kinesis: client.clone(), firehose: firehose_client(&kinesis.endpoint) };
+    let driver = async {
+        press(KeyCode::Char('c'), KeyModifiers::NONE);
+        press(KeyCode::Char('L'), KeyModifiers::NONE);
+        for c in file.to_string_lossy().chars() {
+            press(KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        press(KeyCode::Enter, KeyModifiers::NONE);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        press(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        press(KeyCode::Char('y'), KeyModifiers::NONE);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        press(KeyCode::Esc, KeyModifiers::NONE);
+        press(KeyCode::Char('q'), KeyModifiers::NONE);
+    };
+    let mut clipboard = NoClipboard;
+    let ui = run_loop(&mut terminal, &mut state, inputs, None, &mut clipboard, Some(putter));
+    let (_, result) = tokio::join!(driver, ui);
+    result.unwrap();
+
+    let compose = state.compose.as_ref().expect("compose was opened");
+    assert_eq!(compose.entries.len(), 3, "{:?}", compose.message);
+    assert!(matches!(compose.entries[0].outcome, Some(Outcome::Accepted { .. })));
+    match &compose.entries[1].outcome {
+        Some(Outcome::Failed { code, .. }) => assert_eq!(code, "InvalidArgumentException"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(compose.entries[2].outcome, Some(Outcome::Accepted { .. })));
+    assert_eq!(compose.summary(), (2, 1, 0));
+
+    let tail = tail(
+        &kinesis.endpoint,
+        "composed",
+        &["--from", "trim-horizon", "--until-latest", "--format", "jsonl"],
+    );
+    let data: Vec<String> = tailed_ok(&run(tail, LIMIT).await).into_iter().map(|t| t.data).collect();
+    assert_eq!(data, ["one", "three"], "the accepted entries once each");
+}

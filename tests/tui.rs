@@ -364,3 +364,74 @@ fn n_and_n_jump_between_matching_lines_in_the_detail() {
     key(&mut state, KeyCode::Char('N'));
     assert_eq!(state.detail.scroll, 1);
 }
+
+// ---- compose ----
+
+#[test]
+fn r_copies_the_record_into_compose_and_read_only_refuses() {
+    let mut state = loaded(160, 40);
+    key(&mut state, KeyCode::Char('R'));
+    assert_eq!(state.focus, Pane::Compose);
+    let compose = state.compose.as_ref().unwrap();
+    assert_eq!(compose.entries.len(), 1);
+    assert_eq!(compose.entries[0].partition_key, "user-4");
+    key(&mut state, KeyCode::Esc);
+    assert_eq!(state.focus, Pane::Records);
+    key(&mut state, KeyCode::Char('c'));
+    assert_eq!(state.compose.as_ref().unwrap().entries.len(), 1, "entries survive hiding the pane");
+
+    let mut read_only = loaded(160, 40);
+    read_only.read_only = true;
+    key(&mut read_only, KeyCode::Char('c'));
+    key(&mut read_only, KeyCode::Char('R'));
+    assert_eq!(read_only.focus, Pane::Records);
+    assert!(read_only.compose.is_none());
+    assert!(read_only.status.as_ref().unwrap().text.contains("--read-only"));
+}
+
+#[test]
+fn screen_compose_with_mixed_results() {
+    use kinspect::aws::putter::Outcome;
+    let mut state = loaded(160, 40);
+    key(&mut state, KeyCode::Char('c'));
+    for (data, k) in [("{\"id\":1}", "a"), ("{\"id\":2}", "b"), ("{\"id\":3}", "c"), ("", "d")] {
+        key(&mut state, KeyCode::Char('a'));
+        typed(&mut state, data);
+        key(&mut state, KeyCode::Enter);
+        key(&mut state, KeyCode::Char('p'));
+        state.update(Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        typed(&mut state, k);
+        key(&mut state, KeyCode::Enter);
+    }
+    state.update(Event::PutDone(vec![
+        (
+            0,
+            Outcome::Accepted {
+                shard_id: Some("shardId-000000000001".into()),
+                sequence_number: Some("49680449034134488327360933317630574233816796138836066306".into()),
+                record_id: None,
+            },
+        ),
+        (
+            1,
+            Outcome::Failed {
+                code: "ProvisionedThroughputExceededException".into(),
+                message: "Rate exceeded for shard".into(),
+            },
+        ),
+        (
+            2,
+            Outcome::Accepted {
+                shard_id: Some("shardId-000000000002".into()),
+                sequence_number: Some("49680449034134488327360933317630574233816796138836066307".into()),
+                record_id: None,
+            },
+        ),
+    ]));
+    for _ in 0..2 {
+        key(&mut state, KeyCode::Char('k'));
+    }
+    assert_screen!("compose", state);
+    key(&mut state, KeyCode::Char('F'));
+    assert_eq!(state.compose.as_ref().unwrap().visible(), [1]);
+}

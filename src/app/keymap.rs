@@ -23,6 +23,8 @@ pub enum Action {
     PreviousMatch,
     Export,
     Copy,
+    Compose,
+    Resend,
     Back,
 }
 
@@ -51,6 +53,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "n / N", action: Action::NextMatch, description: "next / previous match" },
     Binding { keys: "e", action: Action::Export, description: "export the records in view to JSONL" },
     Binding { keys: "y", action: Action::Copy, description: "copy the record's payload (OSC 52)" },
+    Binding { keys: "c", action: Action::Compose, description: "compose records to send (Esc hides it)" },
+    Binding { keys: "R", action: Action::Resend, description: "copy the record into compose to send again" },
     Binding {
         keys: "Esc",
         action: Action::Back,
@@ -82,6 +86,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('N') => Action::PreviousMatch,
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('c') => Action::Compose,
+        KeyCode::Char('R') => Action::Resend,
         KeyCode::Esc => Action::Back,
         _ => return None,
     };

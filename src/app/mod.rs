@@ -1,5 +1,6 @@
 //! The interactive application: state and its reducer, keys, and the run loop.
 
+pub mod compose;
 pub mod keymap;
 pub mod picker;
 pub mod run;

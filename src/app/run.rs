@@ -17,6 +17,7 @@ use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 
 use super::picker::{Picked, PickerState};
 use super::state::{AppState, Effect, Event, TICKS_PER_SECOND};
+use crate::aws::putter::{self, Outcome, PutApi, PutEntry, PutTarget};
 use crate::aws::reader::{ReaderEvent, StreamReader};
 use crate::record::{jsonl, Record};
 
@@ -57,12 +58,18 @@ pub fn terminal_events() -> impl Stream<Item = Event> + Unpin {
     })
 }
 
-pub async fn run_loop<B: Backend>(
+/// Calls in flight at once for a compose send.
+const COMPOSE_CONCURRENCY: usize = 4;
+/// Entries per progress step of a compose send.
+const COMPOSE_PROGRESS_STEP: usize = 2_000;
+
+pub async fn run_loop<B: Backend, P: PutApi>(
     terminal: &mut Terminal<B>,
     state: &mut AppState,
     mut inputs: impl Stream<Item = Event> + Unpin,
     mut reader: Option<StreamReader>,
     clipboard: &mut dyn Clipboard,
+    putter: Option<P>,
 ) -> io::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -126,6 +133,26 @@ where
                     let result = clipboard.copy(&data).map(|_| data.len()).map_err(|e| e.to_string());
                     state.update(Event::Copied(result));
                 }
+                Effect::Load(path) => {
+                    let done = done_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+                        let _ = done.blocking_send(Event::Loaded(path, text));
+                    });
+                }
+                Effect::Put { target, entries } => match &putter {
+                    Some(api) => {
+                        tokio::spawn(send_composed(api.clone(), target, entries, done_tx.clone()));
+                    }
+                    None => {
+                        let refused = Outcome::Failed {
+                            code: "ReadOnly".into(),
+                            message: "writes are disabled".into(),
+                        };
+                        let outcomes = entries.into_iter().map(|(i, _)| (i, refused.clone())).collect();
+                        state.update(Event::PutDone(outcomes));
+                    }
+                },
             }
         }
     }
@@ -152,6 +179,24 @@ where
             None => return Ok(Picked::Quit),
         }
     }
+}
+
+/// Sends compose entries a step at a time, reporting progress, then every outcome.
+async fn send_composed<P: PutApi>(
+    api: P,
+    target: PutTarget,
+    entries: Vec<(usize, PutEntry)>,
+    done: mpsc::Sender<Event>,
+) {
+    let (indices, puts): (Vec<usize>, Vec<PutEntry>) = entries.into_iter().unzip();
+    let all: Vec<usize> = (0..puts.len()).collect();
+    let mut outcomes = Vec::with_capacity(puts.len());
+    for step in all.chunks(COMPOSE_PROGRESS_STEP) {
+        let answered = putter::send(&api, &target, &puts, step, COMPOSE_CONCURRENCY).await;
+        outcomes.extend(answered.into_iter().map(|(i, outcome)| (indices[i], outcome)));
+        let _ = done.send(Event::PutProgress(outcomes.len(), puts.len())).await;
+    }
+    let _ = done.send(Event::PutDone(outcomes)).await;
 }
 
 async fn next_batch(reader: &mut Option<StreamReader>, batch: &mut Vec<ReaderEvent>) -> usize {

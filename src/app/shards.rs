@@ -161,12 +161,13 @@ impl ShardTable {
         push_sample(&mut self.total_records_history, records);
     }
 
+    // Adding 0.0 turns the empty sum's -0.0 into 0.0, which prints without a sign.
     pub fn total_records_per_sec(&self) -> f64 {
-        self.rows.iter().map(|r| r.stats.records_per_sec).sum()
+        self.rows.iter().map(|r| r.stats.records_per_sec).sum::<f64>() + 0.0
     }
 
     pub fn total_bytes_per_sec(&self) -> f64 {
-        self.rows.iter().map(|r| r.stats.bytes_per_sec).sum()
+        self.rows.iter().map(|r| r.stats.bytes_per_sec).sum::<f64>() + 0.0
     }
 
     pub fn total_records(&self) -> u64 {

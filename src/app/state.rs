@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use regex::bytes::Regex;
 use tui_input::Input;
 
+use super::compose::{ComposeRequest, ComposeState};
 use super::keymap::{action_for, Action};
 use super::shards::{ShardState, ShardTable};
 use super::view::{RecordView, ViewFilter};
@@ -31,6 +32,12 @@ pub enum Event {
     Tick,
     Exported(Result<(PathBuf, usize), String>),
     Copied(Result<usize, String>),
+    /// A file asked for by compose, read (or not).
+    Loaded(PathBuf, Result<String, String>),
+    /// (entries answered, entries sent) while a compose send runs.
+    PutProgress(usize, usize),
+    /// Every outcome of a compose send, by entry index.
+    PutDone(Vec<(usize, crate::aws::putter::Outcome)>),
 }
 
 /// Work for the run loop, which owns the terminal, the files and the network.
@@ -39,6 +46,8 @@ pub enum Effect {
     Quit,
     Export { path: PathBuf, stream: String, records: Vec<Record> },
     Copy(Vec<u8>),
+    Put { target: crate::aws::putter::PutTarget, entries: Vec<(usize, crate::aws::putter::PutEntry)> },
+    Load(PathBuf),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +55,7 @@ pub enum Pane {
     Shards,
     Records,
     Detail,
+    Compose,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +114,10 @@ pub struct AppState {
     pub size: Rect,
     /// First row of the record table, kept so the cursor stays visible.
     pub table_top: usize,
+    /// Kept while hidden, so entries and results survive closing the pane.
+    pub compose: Option<ComposeState>,
+    /// `--read-only`: compose and re-send are off.
+    pub read_only: bool,
     ticks: u64,
 }
 
@@ -122,6 +136,8 @@ impl AppState {
             help_open: false,
             size,
             table_top: 0,
+            compose: None,
+            read_only: false,
             ticks: 0,
         };
         state.settle();
@@ -163,6 +179,27 @@ impl AppState {
                 }
                 Vec::new()
             }
+            Event::Loaded(path, result) => {
+                if let Some(compose) = &mut self.compose {
+                    match result {
+                        Ok(text) => compose.load(&path, &text),
+                        Err(e) => compose.message = Some(format!("cannot read {}: {e}", path.display())),
+                    }
+                }
+                Vec::new()
+            }
+            Event::PutProgress(done, total) => {
+                if let Some(compose) = &mut self.compose {
+                    compose.progress = Some((done, total));
+                }
+                Vec::new()
+            }
+            Event::PutDone(outcomes) => {
+                if let Some(compose) = &mut self.compose {
+                    compose.record_outcomes(outcomes);
+                }
+                Vec::new()
+            }
         };
         self.settle();
         effects
@@ -193,9 +230,16 @@ impl AppState {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        // Ctrl-C quits from anywhere, even while typing.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) {
+            return vec![Effect::Quit];
+        }
         if self.filter.editing {
             self.on_filter_key(key);
             return Vec::new();
+        }
+        if self.focus == Pane::Compose {
+            return self.on_compose_key(key);
         }
         let Some(action) = action_for(key) else {
             return Vec::new();
@@ -217,11 +261,13 @@ impl AppState {
                 Pane::Shards => self.select_shard(0),
                 Pane::Records => self.view.go_top(&self.store),
                 Pane::Detail => self.detail.scroll = 0,
+                Pane::Compose => {}
             },
             Action::Bottom => match self.focus {
                 Pane::Shards => self.select_shard(self.shards.rows().len()),
                 Pane::Records => self.view.follow(&self.store),
                 Pane::Detail => self.detail.scroll = self.detail_line_count().saturating_sub(1),
+                Pane::Compose => {}
             },
             Action::Open => match self.focus {
                 Pane::Shards => self.focus = Pane::Records,
@@ -253,6 +299,21 @@ impl AppState {
                 Some((_, record)) => return vec![Effect::Copy(record.data().to_vec())],
                 None => self.warn("no record selected to copy"),
             },
+            Action::Compose => self.open_compose(),
+            Action::Resend => {
+                let selected =
+                    self.selected_record().map(|(_, r)| (r.data().to_vec(), r.partition_key().to_string()));
+                match selected {
+                    Some((data, key)) if !self.read_only => {
+                        self.open_compose();
+                        if let Some(compose) = &mut self.compose {
+                            compose.add_record(&data, &key);
+                        }
+                    }
+                    Some(_) => self.open_compose(),
+                    None => self.warn("no record selected to re-send"),
+                }
+            }
             Action::Back => {
                 if self.focus == Pane::Detail {
                     self.focus = Pane::Records;
@@ -260,6 +321,30 @@ impl AppState {
                     self.apply_filter(String::new());
                 }
             }
+        }
+        Vec::new()
+    }
+
+    fn open_compose(&mut self) {
+        if self.read_only {
+            self.warn("compose is disabled by --read-only");
+            return;
+        }
+        let stream = self.stream.name.clone();
+        self.compose.get_or_insert_with(|| ComposeState::new(&stream));
+        self.focus = Pane::Compose;
+    }
+
+    fn on_compose_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(compose) = &mut self.compose else {
+            self.focus = Pane::Records;
+            return Vec::new();
+        };
+        match compose.on_key(key) {
+            Some(ComposeRequest::Close) => self.focus = Pane::Records,
+            Some(ComposeRequest::Send { target, entries }) => return vec![Effect::Put { target, entries }],
+            Some(ComposeRequest::Load(path)) => return vec![Effect::Load(path)],
+            None => {}
         }
         Vec::new()
     }
@@ -374,6 +459,7 @@ impl AppState {
                 let last = self.detail_line_count().saturating_sub(1);
                 self.detail.scroll = self.detail.scroll.saturating_add_signed(delta).min(last);
             }
+            Pane::Compose => {}
         }
     }
 
@@ -419,6 +505,7 @@ impl AppState {
     }
 
     fn cycle_focus(&self, step: isize) -> Pane {
+        // (Compose takes every key while it is open; Esc leaves it.)
         let panes = if self.is_narrow() {
             &[Pane::Records, Pane::Detail][..]
         } else {

@@ -12,12 +12,13 @@ use crate::app::state::{AppState, StreamInfo};
 use crate::aws::catalog;
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
 use crate::aws::position::StartPosition;
+use crate::aws::putter::AwsPutter;
 use crate::aws::reader::{KinesisShards, Lineage, ReaderOptions, StreamReader};
 use crate::aws::shards::list_shards;
 use crate::cli::OpenArgs;
 use crate::error::AppError;
 
-pub async fn run(aws_options: &AwsOptions, args: OpenArgs) -> Result<(), AppError> {
+pub async fn run(aws_options: &AwsOptions, args: OpenArgs, read_only: bool) -> Result<(), AppError> {
     let named = args.stream.as_deref().map(StreamRef::parse).transpose()?;
     if args.from.as_ref().is_some_and(StartPosition::needs_single_shard) {
         return Err(AppError::usage("the TUI reads every shard: use trim-horizon, latest or at-timestamp"));
@@ -37,7 +38,7 @@ pub async fn run(aws_options: &AwsOptions, args: OpenArgs) -> Result<(), AppErro
     let mut guard =
         TerminalGuard::enter().map_err(|e| AppError::failure(format!("cannot use the terminal: {e}")))?;
     let result = tokio::select! {
-        result = session(&mut guard, &aws, named, args, picker) => result,
+        result = session(&mut guard, &aws, named, args, picker, read_only) => result,
         _ = terminate.recv() => Ok(()),
         _ = interrupt.recv() => Ok(()),
         _ = hangup.recv() => Ok(()),
@@ -53,6 +54,7 @@ async fn session(
     named: Option<StreamRef>,
     args: OpenArgs,
     picker: Option<PickerState>,
+    read_only: bool,
 ) -> Result<(), AppError> {
     let terminal_error = |e: std::io::Error| AppError::failure(format!("terminal error: {e}"));
     let mut inputs = terminal_events();
@@ -80,8 +82,10 @@ async fn session(
     let size =
         guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or(Rect::new(0, 0, 120, 40));
     let mut state = AppState::new(info, &shards, args.max_memory, size);
+    state.read_only = read_only;
+    let putter = (!read_only).then(|| AwsPutter { kinesis: aws.kinesis(), firehose: aws.firehose() });
     let mut clipboard = Osc52;
-    run_loop(&mut guard.terminal, &mut state, inputs, Some(reader), &mut clipboard)
+    run_loop(&mut guard.terminal, &mut state, inputs, Some(reader), &mut clipboard, putter)
         .await
         .map_err(terminal_error)
 }

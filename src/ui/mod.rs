@@ -1,6 +1,7 @@
 //! Pure rendering: `draw(frame, &state)`. Each pane has its own file; only visible rows
 //! are formatted, so a frame costs the same however many records are buffered.
 
+mod compose;
 mod detail;
 mod gauges;
 mod header;
@@ -53,8 +54,15 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
         shards::render(frame, areas.shards, state);
         gauges::render(frame, areas.gauges, state);
     }
-    records::render(frame, areas.records, state);
-    detail::render(frame, areas.detail, state);
+    match &state.compose {
+        Some(compose) if state.focus == crate::app::state::Pane::Compose => {
+            compose::render(frame, areas.records.union(areas.detail), compose);
+        }
+        _ => {
+            records::render(frame, areas.records, state);
+            detail::render(frame, areas.detail, state);
+        }
+    }
     status::render(frame, areas.status, state);
     if state.help_open {
         help::render(frame, state.size);
