@@ -11,20 +11,22 @@ use crate::record::input::{self, InputFormat, Template};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComposeEntry {
-    pub data: String,
+    /// Bytes, not text: a binary record copied with `R` or loaded as `data_base64` is sent
+    /// exactly as it was unless its data is edited.
+    pub data: Vec<u8>,
     pub partition_key: String,
     pub explicit_hash_key: String,
     pub outcome: Option<Outcome>,
 }
 
 impl ComposeEntry {
-    pub fn new(data: String, partition_key: String) -> Self {
+    pub fn new(data: Vec<u8>, partition_key: String) -> Self {
         ComposeEntry { data, partition_key, explicit_hash_key: String::new(), outcome: None }
     }
 
     fn to_put(&self) -> PutEntry {
         PutEntry {
-            data: self.data.clone().into_bytes(),
+            data: self.data.clone(),
             partition_key: self.partition_key.clone(),
             explicit_hash_key: (!self.explicit_hash_key.is_empty()).then(|| self.explicit_hash_key.clone()),
         }
@@ -125,8 +127,7 @@ impl ComposeState {
 
     /// Adds a copy of a record (from the record view) for re-sending.
     pub fn add_record(&mut self, data: &[u8], partition_key: &str) {
-        let data = String::from_utf8_lossy(data).into_owned();
-        self.entries.push(ComposeEntry::new(data, partition_key.to_string()));
+        self.entries.push(ComposeEntry::new(data.to_vec(), partition_key.to_string()));
         self.cursor = self.entries.len() - 1;
     }
 
@@ -166,7 +167,7 @@ impl ComposeState {
                 self.cursor = visible.get(at.saturating_sub(1)).copied().unwrap_or(self.cursor)
             }
             KeyCode::Char('a') => {
-                self.entries.push(ComposeEntry::new(String::new(), format!("{:016x}", fastrand::u64(..))));
+                self.entries.push(ComposeEntry::new(Vec::new(), format!("{:016x}", fastrand::u64(..))));
                 self.cursor = self.entries.len() - 1;
                 self.start_editing(Field::Data);
             }
@@ -220,7 +221,14 @@ impl ComposeState {
 
     fn start_editing(&mut self, field: Field) {
         let value = match field {
-            Field::Data => self.entries.get(self.cursor).map(|e| e.data.clone()),
+            Field::Data => match self.entries.get(self.cursor) {
+                Some(entry) if std::str::from_utf8(&entry.data).is_err() => {
+                    self.message =
+                        Some("this record is binary: editing replaces it with the text typed".into());
+                    Some(String::new())
+                }
+                entry => entry.map(|e| String::from_utf8_lossy(&e.data).into_owned()),
+            },
             Field::PartitionKey => self.entries.get(self.cursor).map(|e| e.partition_key.clone()),
             Field::HashKey => self.entries.get(self.cursor).map(|e| e.explicit_hash_key.clone()),
             Field::Target => Some(match &self.target {
@@ -253,7 +261,7 @@ impl ComposeState {
         let entry = self.entries.get_mut(self.cursor);
         match (field, entry) {
             (Field::Data, Some(entry)) => {
-                entry.data = value;
+                entry.data = value.into_bytes();
                 entry.outcome = None;
             }
             (Field::PartitionKey, Some(entry)) => {
@@ -297,8 +305,10 @@ impl ComposeState {
         let Ok(template) = Template::parse(&self.template) else { return };
         let first = self.entries.len() as u64;
         for n in 1..=count {
-            self.entries
-                .push(ComposeEntry::new(template.expand(first + n), format!("{:016x}", fastrand::u64(..))));
+            self.entries.push(ComposeEntry::new(
+                template.expand(first + n).into_bytes(),
+                format!("{:016x}", fastrand::u64(..)),
+            ));
         }
         self.cursor = self.entries.len() - 1;
         self.message = Some(format!("added {count} records from the template"));
@@ -313,8 +323,7 @@ impl ComposeState {
                 let count = records.len();
                 for record in records {
                     let key = record.partition_key.unwrap_or_else(|| format!("{:016x}", fastrand::u64(..)));
-                    let mut entry =
-                        ComposeEntry::new(String::from_utf8_lossy(&record.data).into_owned(), key);
+                    let mut entry = ComposeEntry::new(record.data, key);
                     entry.explicit_hash_key = record.explicit_hash_key.unwrap_or_default();
                     self.entries.push(entry);
                 }
@@ -365,8 +374,8 @@ mod tests {
         typed(&mut c, "third");
         press(&mut c, KeyCode::Enter);
         assert_eq!(
-            c.entries.iter().map(|e| e.data.as_str()).collect::<Vec<_>>(),
-            ["first", "first", "third"]
+            c.entries.iter().map(|e| e.data.as_slice()).collect::<Vec<_>>(),
+            [&b"first"[..], b"first", b"third"]
         );
         assert_eq!(c.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)), None, "asks first");
         assert!(c.message.as_deref().unwrap().contains("send 3 records to data stream orders?"));
@@ -423,6 +432,21 @@ mod tests {
     }
 
     #[test]
+    fn binary_records_are_kept_byte_for_byte() {
+        let mut c = ComposeState::new("orders");
+        c.add_record(&[0x1f, 0x8b, 0xff, 0x00], "k");
+        c.load(std::path::Path::new("x.jsonl"), "{\"data_base64\":\"/wD+\"}");
+        let Some(ComposeRequest::Send { entries, .. }) = ({
+            c.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+            press(&mut c, KeyCode::Char('y'))
+        }) else {
+            panic!("no send")
+        };
+        assert_eq!(entries[0].1.data, [0x1f, 0x8b, 0xff, 0x00]);
+        assert_eq!(entries[1].1.data, [0xff, 0x00, 0xfe]);
+    }
+
+    #[test]
     fn templates_add_records_and_failures_can_be_shown_alone() {
         let mut c = ComposeState::new("orders");
         press(&mut c, KeyCode::Char('T'));
@@ -431,7 +455,7 @@ mod tests {
         c.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         typed(&mut c, "3");
         press(&mut c, KeyCode::Enter);
-        assert_eq!(c.entries.iter().map(|e| e.data.as_str()).collect::<Vec<_>>(), ["n=1", "n=2", "n=3"]);
+        assert_eq!(c.entries.iter().map(|e| e.data.as_slice()).collect::<Vec<_>>(), [b"n=1", b"n=2", b"n=3"]);
         c.record_outcomes(vec![(1, Outcome::Failed { code: "X".into(), message: "y".into() })]);
         press(&mut c, KeyCode::Char('F'));
         assert_eq!(c.visible(), [1]);

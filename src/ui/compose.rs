@@ -128,6 +128,6 @@ fn entry_row(
         Cell::from(Span::styled(outcome, style)),
         Cell::from(entry.partition_key.chars().take(14).collect::<String>()),
         Cell::from(theme::bytes(entry.data.len() as f64)),
-        Cell::from(preview(entry.data.as_bytes(), preview_width)),
+        Cell::from(preview(&entry.data, preview_width)),
     ])
 }
