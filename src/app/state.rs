@@ -408,8 +408,6 @@ impl AppState {
             ReaderEvent::Error { shard_id, error, retry_in } => {
                 let row = self.shards.get_mut(&shard_id);
                 match retry_in {
-                    // An expired iterator is renewed at once; it is routine, not an error.
-                    Some(_) if error == crate::aws::error::ApiError::ExpiredIterator => {}
                     Some(delay) => {
                         row.state = ShardState::Retrying(error.to_string());
                         let text = format!("{shard_id}: {error}; retrying in {:.1}s", delay.as_secs_f64());

@@ -8,7 +8,6 @@ use tokio::io::AsyncWriteExt;
 
 use super::setup_error;
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
-use crate::aws::error::ApiError;
 use crate::aws::reader::{KinesisShards, Lineage, ReaderEvent, ReaderOptions, StreamReader};
 use crate::aws::shards::list_shards;
 use crate::cli::{TailArgs, TailFormat};
@@ -73,8 +72,6 @@ async fn print_records(
                     failed_shards += 1;
                     eprintln!("kinspect: {shard_id}: {error}");
                 }
-                // Expired iterators are renewed at once and lose nothing: not worth a line.
-                Some(_) if error == ApiError::ExpiredIterator => {}
                 Some(delay) => eprintln!("kinspect: {shard_id}: {error}; retrying in {}", seconds(delay)),
             },
             ReaderEvent::Started { .. }

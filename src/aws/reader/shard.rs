@@ -90,13 +90,9 @@ impl<A: ShardApi> ShardReader<A> {
             self.stats.get_records_calls += 1;
             let page = match self.api.records(&self.shard_id, &current).await {
                 Ok(page) => page,
-                Err(ApiError::ExpiredIterator) => {
-                    // Leaving `iterator` empty makes the next round take a fresh one.
-                    let shard_id = self.shard_id.clone();
-                    let error = ApiError::ExpiredIterator;
-                    self.emit(ReaderEvent::Error { shard_id, error, retry_in: Some(Duration::ZERO) }).await?;
-                    continue;
-                }
+                // Routine, and nothing is lost: leaving `iterator` empty makes the next round
+                // take a fresh one after the last record handed out. Not an error to report.
+                Err(ApiError::ExpiredIterator) => continue,
                 Err(error) if error.is_retryable() => {
                     self.wait_to_retry(error).await?;
                     iterator = Some(current);
