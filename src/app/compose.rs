@@ -7,7 +7,7 @@ use tui_input::Input;
 use super::text_input::edit;
 use crate::aws::config::StreamRef;
 use crate::aws::putter::{check, Outcome, PutEntry, PutTarget};
-use crate::record::input::{self, InputFormat, Template};
+use crate::record::input::{self, random_partition_key, InputFormat, Template};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComposeEntry {
@@ -167,7 +167,7 @@ impl ComposeState {
                 self.cursor = visible.get(at.saturating_sub(1)).copied().unwrap_or(self.cursor)
             }
             KeyCode::Char('a') => {
-                self.entries.push(ComposeEntry::new(Vec::new(), format!("{:016x}", fastrand::u64(..))));
+                self.entries.push(ComposeEntry::new(Vec::new(), random_partition_key()));
                 self.cursor = self.entries.len() - 1;
                 self.start_editing(Field::Data);
             }
@@ -305,10 +305,8 @@ impl ComposeState {
         let Ok(template) = Template::parse(&self.template) else { return };
         let first = self.entries.len() as u64;
         for n in 1..=count {
-            self.entries.push(ComposeEntry::new(
-                template.expand(first + n).into_bytes(),
-                format!("{:016x}", fastrand::u64(..)),
-            ));
+            self.entries
+                .push(ComposeEntry::new(template.expand(first + n).into_bytes(), random_partition_key()));
         }
         self.cursor = self.entries.len() - 1;
         self.message = Some(format!("added {count} records from the template"));
@@ -322,7 +320,7 @@ impl ComposeState {
             Ok(records) => {
                 let count = records.len();
                 for record in records {
-                    let key = record.partition_key.unwrap_or_else(|| format!("{:016x}", fastrand::u64(..)));
+                    let key = record.partition_key.unwrap_or_else(random_partition_key);
                     let mut entry = ComposeEntry::new(record.data, key);
                     entry.explicit_hash_key = record.explicit_hash_key.unwrap_or_default();
                     self.entries.push(entry);

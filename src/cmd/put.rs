@@ -142,7 +142,7 @@ fn read_entries(args: &PutArgs, target: &PutTarget) -> Result<Vec<PutEntry>, App
             let partition_key = match (&args.partition_key, &record.partition_key, target) {
                 (Some(key), _, _) => key.clone(),
                 (None, Some(key), _) => key.clone(),
-                (None, None, PutTarget::Stream(_)) => format!("{:016x}", fastrand::u64(..)),
+                (None, None, PutTarget::Stream(_)) => input::random_partition_key(),
                 (None, None, PutTarget::Firehose(_)) => String::new(),
             };
             entries.push(PutEntry {

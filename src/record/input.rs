@@ -129,6 +129,11 @@ fn parse_token(token: &str) -> Result<Piece, String> {
     }
 }
 
+/// A random partition key, for records that come without one: spreads them over shards.
+pub fn random_partition_key() -> String {
+    format!("{:016x}", fastrand::u64(..))
+}
+
 /// A random (version 4) UUID.
 pub fn random_uuid() -> String {
     let bytes: [u8; 16] = std::array::from_fn(|i| match i {
