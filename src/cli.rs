@@ -32,6 +32,26 @@ pub struct OpenArgs {
     /// Memory for buffered records, e.g. 256MiB or 2GiB; the oldest are evicted beyond it
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub max_memory: usize,
+    #[command(flatten)]
+    pub fan_out: FanOutArgs,
+}
+
+/// Enhanced fan-out: reading as a registered consumer with SubscribeToShard.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FanOutArgs {
+    /// Read with enhanced fan-out (SubscribeToShard) as a registered consumer, with its own
+    /// 2 MiB/s per shard
+    #[arg(long)]
+    pub efo: bool,
+    /// Consumer to read as with --efo (default kinspect-USER-HOST; registered if missing, reused if there)
+    #[arg(long, value_name = "NAME", requires = "efo", value_parser = parse_consumer_name)]
+    pub consumer: Option<String>,
+    /// Deregister the consumer when kinspect exits
+    #[arg(long, requires = "efo")]
+    pub efo_cleanup: bool,
+    /// Renew each subscription after this long, e.g. 30s (Kinesis ends them after 5 minutes)
+    #[arg(long, hide = true, value_name = "DURATION", requires = "efo", value_parser = parse_duration)]
+    pub efo_renew_every: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +149,8 @@ pub struct TailArgs {
     /// Payload decoding before output
     #[arg(long, value_enum, default_value_t = Decode::None)]
     pub decode: Decode,
+    #[command(flatten)]
+    pub fan_out: FanOutArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +169,36 @@ pub enum Decode {
 
 fn parse_position(value: &str) -> Result<StartPosition, String> {
     value.parse()
+}
+
+/// Consumer names are 1–128 of `[a-zA-Z0-9_.-]`.
+fn parse_consumer_name(value: &str) -> Result<String, String> {
+    let valid = !value.is_empty()
+        && value.len() <= 128
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!("'{value}' is not a consumer name: use 1 to 128 of a-z A-Z 0-9 _ . -"))
+    }
+}
+
+/// "500ms", "30s", "5m" → a duration.
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let text = value.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits.parse().map_err(|_| format!("'{value}' is not a duration like 30s"))?;
+    let millis = match unit {
+        "ms" => amount,
+        "s" | "" => amount.saturating_mul(1000),
+        "m" => amount.saturating_mul(60_000),
+        _ => return Err(format!("'{value}' has an unknown unit: use ms, s or m")),
+    };
+    if millis == 0 {
+        return Err(format!("'{value}' is too short"));
+    }
+    Ok(std::time::Duration::from_millis(millis))
 }
 
 /// "256MiB", "2GiB", "512M", "1048576" → bytes (K, M, G are binary units too).
@@ -232,6 +284,37 @@ mod tests {
         let bare = Cli::try_parse_from(["kinspect"]).unwrap();
         assert!(bare.command.is_none() && bare.open.stream.is_none());
         assert_eq!(bare.open.max_memory, 256 << 20);
+    }
+
+    #[test]
+    fn fan_out_options_parse_for_tail_and_the_tui() {
+        let cli = Cli::try_parse_from([
+            "kinspect",
+            "tail",
+            "orders",
+            "--efo",
+            "--consumer",
+            "audit.reader-1",
+            "--efo-cleanup",
+            "--efo-renew-every",
+            "1500ms",
+        ])
+        .unwrap();
+        let Some(Command::Tail(tail)) = cli.command else { panic!("not tail") };
+        assert!(tail.fan_out.efo && tail.fan_out.efo_cleanup);
+        assert_eq!(tail.fan_out.consumer.as_deref(), Some("audit.reader-1"));
+        assert_eq!(tail.fan_out.efo_renew_every, Some(std::time::Duration::from_millis(1500)));
+        let tui = Cli::try_parse_from(["kinspect", "orders", "--efo"]).unwrap();
+        assert!(tui.open.fan_out.efo && tui.open.fan_out.consumer.is_none());
+    }
+
+    #[test]
+    fn fan_out_options_need_efo_and_valid_names() {
+        assert!(Cli::try_parse_from(["kinspect", "tail", "orders", "--consumer", "x"]).is_err());
+        assert!(Cli::try_parse_from(["kinspect", "orders", "--efo-cleanup"]).is_err());
+        assert!(Cli::try_parse_from(["kinspect", "tail", "o", "--efo", "--consumer", "a b"]).is_err());
+        assert!(Cli::try_parse_from(["kinspect", "tail", "o", "--efo", "--efo-renew-every", "0s"]).is_err());
+        assert!(Cli::try_parse_from(["kinspect", "tail", "o", "--efo", "--efo-renew-every", "3h"]).is_err());
     }
 
     #[test]

@@ -274,6 +274,7 @@ async fn the_compose_pane_sends_loads_and_marks_the_failed_entry() {
         target: "local".into(),
         mode: "polling".into(),
         from: "latest".into(),
+        consumer: None,
     };
     let mut state = AppState::new(stream, &[], 64 << 20, ratatui::layout::Rect::new(0, 0, 160, 40));
     let mut terminal = ratatui::Terminal::new(TestBackend::new(160, 40)).unwrap();

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kinspect::app::state::{AppState, Effect, Event, Pane, StreamInfo};
+use kinspect::app::state::{AppState, ConsumerOnExit, Effect, Event, Pane, StreamInfo};
+use kinspect::aws::consumer::Consumer;
 use kinspect::aws::error::ApiError;
 use kinspect::aws::reader::events::ShardStats;
 use kinspect::aws::reader::ReaderEvent;
@@ -35,6 +36,7 @@ fn state_with(width: u16, height: u16, budget: usize) -> AppState {
         target: "http://127.0.0.1:4568, region us-east-1".into(),
         mode: "polling".into(),
         from: "trim-horizon".into(),
+        consumer: None,
     };
     let shards = [
         shard_info(0, None, false),
@@ -74,7 +76,7 @@ fn batch(shard: usize, range: std::ops::Range<usize>, lag: i64) -> ReaderEvent {
     let stats = ShardStats {
         records: range.end as u64,
         bytes: records.iter().map(|r| r.data().len() as u64).sum(),
-        get_records_calls: 3,
+        calls: 3,
         throttles: 0,
         millis_behind_latest: Some(lag),
         records_per_sec: 12.0,
@@ -434,4 +436,79 @@ fn screen_compose_with_mixed_results() {
     assert_screen!("compose", state);
     key(&mut state, KeyCode::Char('F'));
     assert_eq!(state.compose.as_ref().unwrap().visible(), [1]);
+}
+
+/// Forty records read with enhanced fan-out as consumer "ops-viewer": shard 1 renewed twice,
+/// its current subscription 75 seconds old; shard 2 subscribed 5 seconds ago.
+fn fanned_out() -> AppState {
+    let mut state = loaded(140, 30);
+    state.stream.mode = "fan-out".into();
+    state.stream.consumer = Some(Consumer {
+        name: "ops-viewer".into(),
+        arn: "arn:aws:kinesis:us-east-1:123456789012:stream/orders/consumer/ops-viewer:1767355200".into(),
+        registered_now: false,
+    });
+    let subscribed = |shard: usize, renewals: u64| {
+        Event::Reader(ReaderEvent::Subscribed {
+            shard_id: Arc::from(format!("shardId-{shard:012}")),
+            renewals,
+        })
+    };
+    state.update(subscribed(1, 2));
+    for _ in 0..(70 * 4) {
+        state.update(Event::Tick);
+    }
+    state.update(subscribed(2, 0));
+    for _ in 0..(5 * 4) {
+        state.update(Event::Tick);
+    }
+    state
+}
+
+#[test]
+fn fan_out_shows_the_consumer_and_each_subscription() {
+    let state = fanned_out();
+    let row = |id: &str| state.shards.rows().iter().find(|r| &*r.id == id).unwrap().clone();
+    assert_eq!(
+        (row("shardId-000000000001").subscription_age, row("shardId-000000000001").renewals),
+        (Some(75), 2)
+    );
+    assert_eq!(
+        (row("shardId-000000000002").subscription_age, row("shardId-000000000002").renewals),
+        (Some(5), 0)
+    );
+    assert_eq!(row("shardId-000000000003").subscription_age, None);
+    assert_screen!("fan_out", state);
+}
+
+#[test]
+fn quitting_a_fan_out_session_asks_about_the_consumer() {
+    let mut state = fanned_out();
+    assert!(key(&mut state, KeyCode::Char('q')).is_empty(), "asks first");
+    assert!(state.exit_question);
+    assert_screen!("fan_out_exit_question", state);
+    assert!(key(&mut state, KeyCode::Esc).is_empty());
+    assert!(!state.exit_question, "Esc stays");
+    assert!(key(&mut state, KeyCode::Char('j')).is_empty(), "keys work again");
+
+    key(&mut state, KeyCode::Char('q'));
+    assert!(key(&mut state, KeyCode::Char('x')).is_empty(), "other keys wait for an answer");
+    assert_eq!(key(&mut state, KeyCode::Char('n')), [Effect::Quit]);
+    assert_eq!(state.consumer_on_exit, ConsumerOnExit::Keep);
+
+    let mut state = fanned_out();
+    key(&mut state, KeyCode::Char('q'));
+    assert_eq!(key(&mut state, KeyCode::Char('y')), [Effect::Quit]);
+    assert_eq!(state.consumer_on_exit, ConsumerOnExit::Deregister);
+
+    // --efo-cleanup has answered already; Ctrl-C never asks; polling never asks.
+    let mut state = fanned_out();
+    state.consumer_on_exit = ConsumerOnExit::Deregister;
+    assert_eq!(key(&mut state, KeyCode::Char('q')), [Effect::Quit]);
+    let mut state = fanned_out();
+    let ctrl_c = state.update(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert_eq!(ctrl_c, [Effect::Quit]);
+    assert_eq!(state.consumer_on_exit, ConsumerOnExit::Ask);
+    let mut polling = loaded(140, 30);
+    assert_eq!(key(&mut polling, KeyCode::Char('q')), [Effect::Quit]);
 }

@@ -57,6 +57,7 @@ pub fn state(width: u16, height: u16, budget: usize) -> AppState {
         target: "region us-east-1".into(),
         mode: "polling".into(),
         from: "trim-horizon".into(),
+        consumer: None,
     };
     AppState::new(stream, &shards, budget, Rect::new(0, 0, width, height))
 }

@@ -53,6 +53,10 @@ pub struct ShardRow {
     pub throttle_history: VecDeque<u64>,
     pub calls_history: VecDeque<u64>,
     pub records_history: VecDeque<u64>,
+    /// Fan-out only: seconds since the current subscription started, and how many
+    /// subscriptions came before it.
+    pub subscription_age: Option<u64>,
+    pub renewals: u64,
     /// Totals at the last sample, to turn running totals into per-second figures.
     sampled: ShardStats,
 }
@@ -69,6 +73,8 @@ impl ShardRow {
             throttle_history: VecDeque::new(),
             calls_history: VecDeque::new(),
             records_history: VecDeque::new(),
+            subscription_age: None,
+            renewals: 0,
             sampled: ShardStats::default(),
         }
     }
@@ -82,10 +88,22 @@ impl ShardRow {
         self.throttle_history.back().copied().unwrap_or(0)
     }
 
+    /// A fan-out subscription to this shard (re)started.
+    pub fn subscribed(&mut self, renewals: u64) {
+        self.subscription_age = Some(0);
+        self.renewals = renewals;
+    }
+
     fn sample(&mut self) {
+        if matches!(self.state, ShardState::Finished | ShardState::Failed(_)) {
+            self.subscription_age = None;
+        }
+        if let Some(age) = &mut self.subscription_age {
+            *age += 1;
+        }
         push_sample(&mut self.lag_history, self.stats.millis_behind_latest.unwrap_or(0).max(0) as u64);
         push_sample(&mut self.throttle_history, self.stats.throttles - self.sampled.throttles);
-        push_sample(&mut self.calls_history, self.stats.get_records_calls - self.sampled.get_records_calls);
+        push_sample(&mut self.calls_history, self.stats.calls - self.sampled.calls);
         push_sample(&mut self.records_history, self.stats.records - self.sampled.records);
         self.sampled = self.stats.clone();
     }

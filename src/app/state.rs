@@ -81,6 +81,17 @@ pub struct StreamInfo {
     pub target: String,
     pub mode: String,
     pub from: String,
+    /// The registered consumer, when reading with enhanced fan-out.
+    pub consumer: Option<crate::aws::consumer::Consumer>,
+}
+
+/// What happens to a fan-out consumer when the inspector closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsumerOnExit {
+    /// Ask on `q` (the default): keep it for the next run, or deregister it.
+    Ask,
+    Keep,
+    Deregister,
 }
 
 #[derive(Debug)]
@@ -118,6 +129,9 @@ pub struct AppState {
     pub compose: Option<ComposeState>,
     /// `--read-only`: compose and re-send are off.
     pub read_only: bool,
+    pub consumer_on_exit: ConsumerOnExit,
+    /// The question whether to deregister the fan-out consumer is on screen.
+    pub exit_question: bool,
     ticks: u64,
 }
 
@@ -138,6 +152,8 @@ impl AppState {
             table_top: 0,
             compose: None,
             read_only: false,
+            consumer_on_exit: ConsumerOnExit::Ask,
+            exit_question: false,
             ticks: 0,
         };
         state.settle();
@@ -234,6 +250,9 @@ impl AppState {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) {
             return vec![Effect::Quit];
         }
+        if self.exit_question {
+            return self.on_exit_question_key(key);
+        }
         if self.filter.editing {
             self.on_filter_key(key);
             return Vec::new();
@@ -249,7 +268,7 @@ impl AppState {
             return Vec::new();
         }
         match action {
-            Action::Quit => return vec![Effect::Quit],
+            Action::Quit => return self.quit(),
             Action::Help => self.help_open = true,
             Action::NextPane => self.focus = self.cycle_focus(1),
             Action::PreviousPane => self.focus = self.cycle_focus(-1),
@@ -323,6 +342,31 @@ impl AppState {
             }
         }
         Vec::new()
+    }
+
+    /// Quits, first asking about a fan-out consumer when `--efo-cleanup` did not decide.
+    fn quit(&mut self) -> Vec<Effect> {
+        if self.stream.consumer.is_some() && self.consumer_on_exit == ConsumerOnExit::Ask {
+            self.help_open = false;
+            self.exit_question = true;
+            return Vec::new();
+        }
+        vec![Effect::Quit]
+    }
+
+    fn on_exit_question_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let answer = match key.code {
+            KeyCode::Char('y') | KeyCode::Char('d') => ConsumerOnExit::Deregister,
+            KeyCode::Char('n') | KeyCode::Char('k') | KeyCode::Char('q') => ConsumerOnExit::Keep,
+            KeyCode::Esc => {
+                self.exit_question = false;
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        self.consumer_on_exit = answer;
+        self.exit_question = false;
+        vec![Effect::Quit]
     }
 
     fn open_compose(&mut self) {
@@ -403,6 +447,9 @@ impl AppState {
                     let id = self.store.push(record);
                     self.view.on_pushed(&self.store, id);
                 }
+            }
+            ReaderEvent::Subscribed { shard_id, renewals } => {
+                self.shards.get_mut(&shard_id).subscribed(renewals)
             }
             ReaderEvent::Throttled { shard_id, stats, .. } => self.shards.get_mut(&shard_id).stats = stats,
             ReaderEvent::Error { shard_id, error, retry_in } => {

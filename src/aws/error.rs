@@ -17,6 +17,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("access denied: {0}")]
     AccessDenied(String),
+    /// ResourceInUseException: busy for now (a fan-out subscription renewed within five
+    /// seconds, a stream being updated); the same call later succeeds.
+    #[error("in use ({0})")]
+    InUse(String),
     /// The request never got an answer: connection refused, reset or timed out.
     #[error("cannot reach the endpoint: {0}")]
     Unreachable(String),
@@ -30,7 +34,10 @@ pub enum ApiError {
 impl ApiError {
     /// Whether repeating the same call later may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ApiError::Throttled(_) | ApiError::Unreachable(_) | ApiError::Transient(_))
+        matches!(
+            self,
+            ApiError::Throttled(_) | ApiError::Unreachable(_) | ApiError::Transient(_) | ApiError::InUse(_)
+        )
     }
 
     pub fn from_sdk<E>(err: SdkError<E, HttpResponse>) -> Self
@@ -90,6 +97,7 @@ pub fn classify_service_error(code: Option<&str>, message: Option<&str>, status:
     match code {
         Some("ExpiredIteratorException") => ApiError::ExpiredIterator,
         Some("ResourceNotFoundException") => ApiError::NotFound(message.unwrap_or(code_text).to_string()),
+        Some("ResourceInUseException") => ApiError::InUse(described),
         Some(c) if c.starts_with("AccessDenied") || c == "UnrecognizedClientException" => {
             ApiError::AccessDenied(described)
         }
@@ -142,6 +150,13 @@ mod tests {
         assert!(classify_service_error(None, None, 500).is_retryable());
         assert!(classify_service_error(Some("InternalFailure"), None, 500).is_retryable());
         assert!(classify_service_error(Some("ServiceUnavailable"), Some("busy"), 503).is_retryable());
+    }
+
+    #[test]
+    fn a_resource_in_use_is_worth_waiting_for() {
+        let e = classify_service_error(Some("ResourceInUseException"), Some("busy"), 400);
+        assert_eq!(e, ApiError::InUse("ResourceInUseException: busy".into()));
+        assert!(e.is_retryable());
     }
 
     #[test]

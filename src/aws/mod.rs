@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod position;
 pub mod putter;

@@ -283,7 +283,7 @@ fn error_code(error: &ApiError) -> (String, String) {
         ApiError::NotFound(m) => ("ResourceNotFoundException".into(), m.clone()),
         ApiError::AccessDenied(m) => ("AccessDeniedException".into(), m.clone()),
         ApiError::Unreachable(m) => ("Unreachable".into(), m.clone()),
-        ApiError::Transient(m) | ApiError::Other(m) => {
+        ApiError::Transient(m) | ApiError::Other(m) | ApiError::InUse(m) => {
             let code = m.split(':').next().unwrap_or("Error").trim().to_string();
             (code, m.clone())
         }

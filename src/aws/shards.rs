@@ -18,6 +18,20 @@ pub struct ShardInfo {
 }
 
 impl ShardInfo {
+    /// A shard for unit tests: its parents (one, or two for a merge) and whether it is open.
+    #[cfg(test)]
+    pub(crate) fn for_test(id: &str, parents: &[&str], open: bool) -> Self {
+        ShardInfo {
+            shard_id: id.into(),
+            parent: parents.first().map(|p| p.to_string()),
+            adjacent_parent: parents.get(1).map(|p| p.to_string()),
+            starting_hash_key: "0".into(),
+            ending_hash_key: "1".into(),
+            starting_sequence_number: "1".into(),
+            ending_sequence_number: (!open).then(|| "9".into()),
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.ending_sequence_number.is_none()
     }

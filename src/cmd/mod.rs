@@ -2,6 +2,7 @@
 
 pub mod ls;
 pub mod put;
+pub mod reading;
 pub mod tail;
 pub mod tui;
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 use chrono::SecondsFormat;
 use tokio::io::AsyncWriteExt;
 
-use super::setup_error;
+use super::{reading, setup_error};
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
-use crate::aws::reader::{KinesisShards, Lineage, ReaderEvent, ReaderOptions, StreamReader};
+use crate::aws::reader::{Lineage, ReaderEvent, StreamReader};
 use crate::aws::shards::list_shards;
 use crate::cli::{TailArgs, TailFormat};
 use crate::error::AppError;
@@ -26,11 +26,32 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppErro
     let shards =
         list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, &aws, Some(&stream)))?;
     let lineage = Lineage::plan(&shards, &args.shards, &args.from).map_err(AppError::usage)?;
-    let options = ReaderOptions { stop_at_tip: args.until_latest, ..ReaderOptions::default() };
+    let consumer = match args.fan_out.efo {
+        true => Some(reading::prepare_consumer(&aws, &stream, &args.fan_out).await?),
+        false => None,
+    };
+    if let Some(consumer) = consumer.as_ref().filter(|c| c.registered_now && !args.fan_out.efo_cleanup) {
+        // A registered consumer is billed while it exists: say that one now does.
+        eprintln!(
+            "kinspect: registered fan-out consumer '{}'; later runs reuse it, --efo-cleanup removes it",
+            consumer.name
+        );
+    }
     let reader =
-        StreamReader::start(KinesisShards::new(aws.kinesis_for_readers(), stream.clone()), lineage, options);
+        reading::start_reader(&aws, &stream, lineage, consumer.as_ref(), &args.fan_out, args.until_latest);
     let printer = Printer { stream: stream.name().to_string(), format: args.format };
-    match print_records(reader, printer, args.count).await {
+    let printed = match consumer.as_ref().filter(|_| args.fan_out.efo_cleanup) {
+        // Cleaning up must also happen when the user stops tail with Ctrl-C.
+        Some(_) => tokio::select! {
+            printed = print_records(reader, printer, args.count) => printed,
+            _ = interrupted() => Ok(0),
+        },
+        None => print_records(reader, printer, args.count).await,
+    };
+    if let Some(consumer) = consumer.as_ref().filter(|_| args.fan_out.efo_cleanup) {
+        reading::clean_up(&aws, consumer).await?;
+    }
+    match printed {
         Ok(0) => Ok(()),
         Ok(failed) => Err(AppError::failure(format!(
             "{failed} shard{} could not be read",
@@ -39,6 +60,21 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppErro
         // The reader of our output went away (`| head`): that is a normal way to stop.
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(AppError::failure(format!("cannot write output: {e}"))),
+    }
+}
+
+/// SIGINT, SIGTERM or SIGHUP; never, if they cannot be watched.
+async fn interrupted() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let watched =
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = watched else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
     }
 }
 
@@ -75,6 +111,7 @@ async fn print_records(
                 Some(delay) => eprintln!("kinspect: {shard_id}: {error}; retrying in {}", seconds(delay)),
             },
             ReaderEvent::Started { .. }
+            | ReaderEvent::Subscribed { .. }
             | ReaderEvent::Throttled { .. }
             | ReaderEvent::CaughtUp { .. }
             | ReaderEvent::Closed { .. } => {}

@@ -5,15 +5,16 @@
 use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 
-use super::setup_error;
+use super::{reading, setup_error};
 use crate::app::picker::{Entry, Picked, PickerState};
 use crate::app::run::{run_loop, run_picker, terminal_events, Osc52, TerminalGuard};
-use crate::app::state::{AppState, StreamInfo};
+use crate::app::state::{AppState, ConsumerOnExit, StreamInfo};
 use crate::aws::catalog;
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
+use crate::aws::consumer::{self, Consumer};
 use crate::aws::position::StartPosition;
 use crate::aws::putter::AwsPutter;
-use crate::aws::reader::{KinesisShards, Lineage, ReaderOptions, StreamReader};
+use crate::aws::reader::Lineage;
 use crate::aws::shards::list_shards;
 use crate::cli::OpenArgs;
 use crate::error::AppError;
@@ -37,17 +38,28 @@ pub async fn run(aws_options: &AwsOptions, args: OpenArgs, read_only: bool) -> R
     let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
     let mut guard =
         TerminalGuard::enter().map_err(|e| AppError::failure(format!("cannot use the terminal: {e}")))?;
+    let cleanup_asked = args.fan_out.efo_cleanup;
+    // Set by the session once a fan-out consumer is ready, so a signal can still clean up.
+    let mut consumer: Option<Consumer> = None;
     let result = tokio::select! {
-        result = session(&mut guard, &aws, named, args, picker, read_only) => result,
-        _ = terminate.recv() => Ok(()),
-        _ = interrupt.recv() => Ok(()),
-        _ = hangup.recv() => Ok(()),
+        result = session(&mut guard, &aws, named, args, picker, read_only, &mut consumer) => result,
+        _ = terminate.recv() => Ok(cleanup_asked),
+        _ = interrupt.recv() => Ok(cleanup_asked),
+        _ = hangup.recv() => Ok(cleanup_asked),
     };
     drop(guard);
-    result
+    match (result, consumer) {
+        (Ok(true), Some(consumer)) => {
+            reading::clean_up(&aws, &consumer).await?;
+            eprintln!("kinspect: deregistered fan-out consumer '{}'", consumer.name);
+            Ok(())
+        }
+        (result, _) => result.map(|_| ()),
+    }
 }
 
-/// Everything that happens on the alternate screen.
+/// Everything that happens on the alternate screen. Returns whether to deregister the
+/// fan-out consumer (left in `consumer`) now that it has ended.
 async fn session(
     guard: &mut TerminalGuard,
     aws: &Aws,
@@ -55,7 +67,8 @@ async fn session(
     args: OpenArgs,
     picker: Option<PickerState>,
     read_only: bool,
-) -> Result<(), AppError> {
+    consumer: &mut Option<Consumer>,
+) -> Result<bool, AppError> {
     let terminal_error = |e: std::io::Error| AppError::failure(format!("terminal error: {e}"));
     let mut inputs = terminal_events();
     let (stream, from) = match (named, picker) {
@@ -63,31 +76,44 @@ async fn session(
         (None, Some(mut picker)) => {
             match run_picker(&mut guard.terminal, &mut picker, &mut inputs).await.map_err(terminal_error)? {
                 Picked::Open { stream, from } => (StreamRef::Name(stream), from),
-                Picked::Quit => return Ok(()),
+                Picked::Quit => return Ok(false),
             }
         }
-        (None, None) => return Ok(()),
+        (None, None) => return Ok(false),
     };
     let shards =
         list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, aws, Some(&stream)))?;
     let lineage = Lineage::plan(&shards, &[], &from).map_err(AppError::usage)?;
-    let api = KinesisShards::new(aws.kinesis_for_readers(), stream.clone());
-    let reader = StreamReader::start(api, lineage, ReaderOptions::default());
+    if args.fan_out.efo {
+        let name = args.fan_out.consumer.clone().unwrap_or_else(consumer::default_name);
+        let waiting = format!(
+            "Registering fan-out consumer '{name}' for {} and waiting until it is ACTIVE…",
+            stream.name()
+        );
+        guard.terminal.draw(|frame| crate::ui::notice(frame, &waiting)).map_err(terminal_error)?;
+        *consumer = Some(reading::prepare_consumer(aws, &stream, &args.fan_out).await?);
+    }
+    let reader = reading::start_reader(aws, &stream, lineage, consumer.as_ref(), &args.fan_out, false);
     let info = StreamInfo {
         name: stream.name().to_string(),
         target: aws.describe_target(),
-        mode: "polling".into(),
+        mode: if consumer.is_some() { "fan-out" } else { "polling" }.into(),
         from: from.to_string(),
+        consumer: consumer.clone(),
     };
     let size =
         guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or(Rect::new(0, 0, 120, 40));
     let mut state = AppState::new(info, &shards, args.max_memory, size);
     state.read_only = read_only;
+    if args.fan_out.efo_cleanup {
+        state.consumer_on_exit = ConsumerOnExit::Deregister;
+    }
     let putter = (!read_only).then(|| AwsPutter { kinesis: aws.kinesis(), firehose: aws.firehose() });
     let mut clipboard = Osc52;
     run_loop(&mut guard.terminal, &mut state, inputs, Some(reader), &mut clipboard, putter)
         .await
-        .map_err(terminal_error)
+        .map_err(terminal_error)?;
+    Ok(state.consumer_on_exit == ConsumerOnExit::Deregister)
 }
 
 /// Data streams and delivery streams for the picker; one service failing is shown as an

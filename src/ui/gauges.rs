@@ -13,6 +13,8 @@ use crate::app::state::AppState;
 
 /// GetRecords calls a shard may take per second.
 const CALLS_PER_SEC_LIMIT: f64 = 5.0;
+/// SubscribeToShard calls a consumer may make per shard and second.
+const SUBSCRIBE_PER_SEC_LIMIT: f64 = 1.0;
 /// Bytes a shard may return per second.
 const BYTES_PER_SEC_LIMIT: f64 = 2.0 * 1024.0 * 1024.0;
 /// Lag shown as a full gauge: a day, on a log scale so that seconds still show.
@@ -33,6 +35,10 @@ struct Figures<'a> {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let table = &state.shards;
+    let (call_name, calls_per_shard) = match state.stream.consumer {
+        Some(_) => ("SubscribeToShard", SUBSCRIBE_PER_SEC_LIMIT),
+        None => ("GetRecords", CALLS_PER_SEC_LIMIT),
+    };
     let figures = match state.shard_cursor.checked_sub(1).and_then(|i| table.rows().get(i)) {
         Some(row) => Figures {
             title: format!(" Gauges · shard {} ", theme::short_shard(&row.id)),
@@ -42,12 +48,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             throttles_per_sec: row.throttles_per_sec(),
             throttle_history: &row.throttle_history,
             calls_per_sec: row.calls_per_sec() as f64,
-            calls_limit: CALLS_PER_SEC_LIMIT,
+            calls_limit: calls_per_shard,
             bytes_per_sec: row.stats.bytes_per_sec,
             bytes_limit: BYTES_PER_SEC_LIMIT,
         },
         None => {
-            let reading = table.rows().iter().filter(|r| r.stats.get_records_calls > 0).count().max(1) as f64;
+            let reading = table.rows().iter().filter(|r| r.stats.calls > 0).count().max(1) as f64;
             Figures {
                 title: " Gauges · all shards ".to_string(),
                 lag: table.max_lag(),
@@ -56,7 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 throttles_per_sec: table.total_throttle_history.back().copied().unwrap_or(0),
                 throttle_history: &table.total_throttle_history,
                 calls_per_sec: table.rows().iter().map(|r| r.calls_per_sec() as f64).sum(),
-                calls_limit: CALLS_PER_SEC_LIMIT * reading,
+                calls_limit: calls_per_shard * reading,
                 bytes_per_sec: table.total_bytes_per_sec(),
                 bytes_limit: BYTES_PER_SEC_LIMIT * reading,
             }
@@ -104,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         throttle_spark,
     );
 
-    let calls_label = format!("GetRecords {:.0}/{:.0} per s", figures.calls_per_sec, figures.calls_limit);
+    let calls_label = format!("{call_name} {:.0}/{:.0} per s", figures.calls_per_sec, figures.calls_limit);
     frame.render_widget(limit_gauge(figures.calls_per_sec, figures.calls_limit, calls_label), calls);
     let bytes_label =
         format!("{}/s of {}/s", theme::bytes(figures.bytes_per_sec), theme::bytes(figures.bytes_limit));

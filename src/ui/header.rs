@@ -36,5 +36,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         ));
     }
     spans.push(Span::styled(format!(" · {}", state.stream.target), theme::dim()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let mut lines = vec![Line::from(spans)];
+    if let Some(consumer) = &state.stream.consumer {
+        lines.push(Line::from(vec![
+            Span::styled(" consumer ", theme::dim()),
+            Span::styled(consumer.name.clone(), Style::new().fg(Color::Cyan)),
+            Span::styled(format!(" · {}", consumer.arn), theme::dim()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -3,6 +3,7 @@
 
 mod compose;
 mod detail;
+mod exit_question;
 mod gauges;
 mod header;
 mod help;
@@ -32,15 +33,18 @@ pub struct Areas {
 }
 
 pub fn layout(state: &AppState) -> Areas {
+    // Fan-out adds a line for the consumer the stream is read as.
+    let header_height = if state.stream.consumer.is_some() { 2 } else { 1 };
     let [header, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
+        Layout::vertical([Constraint::Length(header_height), Constraint::Min(3), Constraint::Length(1)])
             .areas(state.size);
     if state.is_narrow() {
         let [records, detail] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
         return Areas { header, shards: Rect::default(), gauges: Rect::default(), records, detail, status };
     }
-    let [left, right] = Layout::horizontal([Constraint::Length(46), Constraint::Min(30)]).areas(body);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(shards::pane_width(state)), Constraint::Min(30)]).areas(body);
     let [shards, gauges] = Layout::vertical([Constraint::Min(5), Constraint::Length(14)]).areas(left);
     let [records, detail] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
@@ -67,4 +71,17 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
     if state.help_open {
         help::render(frame, state.size);
     }
+    if state.exit_question {
+        exit_question::render(frame, state);
+    }
+}
+
+/// A one-message screen for a wait before the inspector opens.
+pub fn notice(frame: &mut Frame, text: &str) {
+    use ratatui::layout::Flex;
+    use ratatui::widgets::{Paragraph, Wrap};
+    let area = frame.area();
+    let [row] = Layout::vertical([Constraint::Length(3)]).flex(Flex::Center).areas(area);
+    let paragraph = Paragraph::new(text).centered().wrap(Wrap { trim: true }).style(theme::dim());
+    frame.render_widget(paragraph, row);
 }

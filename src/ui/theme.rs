@@ -105,6 +105,15 @@ pub fn millis(ms: i64) -> String {
     }
 }
 
+/// Whole seconds in at most five characters: "42s", "4m05s", "2h10m".
+pub fn age(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+    }
+}
+
 /// "shardId-000000000003" → "0003"
 pub fn short_shard(id: &str) -> &str {
     let digits = id.rsplit('-').next().unwrap_or(id);

@@ -69,19 +69,9 @@ impl ShardApi for KinesisShards {
             .set_stream_name(self.stream.arn().is_none().then(|| self.stream.name().to_string()))
             .set_stream_arn(self.stream.arn().map(str::to_string))
             .shard_id(shard_id);
-        let request = match position {
-            StartPosition::TrimHorizon => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
-            StartPosition::Latest => request.shard_iterator_type(ShardIteratorType::Latest),
-            StartPosition::AtTimestamp(t) => request
-                .shard_iterator_type(ShardIteratorType::AtTimestamp)
-                .timestamp(aws_smithy_types::DateTime::from_millis(t.timestamp_millis())),
-            StartPosition::AtSequence(seq) => {
-                request.shard_iterator_type(ShardIteratorType::AtSequenceNumber).starting_sequence_number(seq)
-            }
-            StartPosition::AfterSequence(seq) => request
-                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                .starting_sequence_number(seq),
-        };
+        let (kind, sequence, timestamp) = sdk_position(position);
+        let request =
+            request.shard_iterator_type(kind).set_starting_sequence_number(sequence).set_timestamp(timestamp);
         let output = request.send().await.map_err(ApiError::from_sdk)?;
         output
             .shard_iterator
@@ -97,28 +87,12 @@ impl ShardApi for KinesisShards {
             .send()
             .await
             .map_err(ApiError::from_sdk)?;
-        let records = output
-            .records
-            .into_iter()
-            .map(|r| {
-                let arrival = r.approximate_arrival_timestamp.and_then(to_chrono);
-                let key = r.partition_key.as_deref().unwrap_or_default();
-                Record::new(Arc::clone(shard_id), &r.sequence_number, key, r.data.as_ref(), arrival)
-                    .with_kms_encryption(
-                        r.encryption_type == Some(aws_sdk_kinesis::types::EncryptionType::Kms),
-                    )
-            })
-            .collect();
+        let records = output.records.into_iter().map(|r| record_from_sdk(shard_id, r)).collect();
         Ok(RecordsPage {
             records,
             next_iterator: output.next_shard_iterator,
             millis_behind_latest: output.millis_behind_latest,
-            child_shards: output.child_shards.map(|children| {
-                children
-                    .into_iter()
-                    .map(|c| ChildShard { shard_id: c.shard_id, parents: c.parent_shards })
-                    .collect()
-            }),
+            child_shards: output.child_shards.map(children_from_sdk),
         })
     }
 
@@ -133,6 +107,36 @@ impl ShardApi for KinesisShards {
             })
             .collect())
     }
+}
+
+/// A start position as the SDK spells it: type, sequence number, timestamp.
+pub(super) fn sdk_position(
+    position: &StartPosition,
+) -> (ShardIteratorType, Option<String>, Option<aws_smithy_types::DateTime>) {
+    match position {
+        StartPosition::TrimHorizon => (ShardIteratorType::TrimHorizon, None, None),
+        StartPosition::Latest => (ShardIteratorType::Latest, None, None),
+        StartPosition::AtTimestamp(t) => (
+            ShardIteratorType::AtTimestamp,
+            None,
+            Some(aws_smithy_types::DateTime::from_millis(t.timestamp_millis())),
+        ),
+        StartPosition::AtSequence(seq) => (ShardIteratorType::AtSequenceNumber, Some(seq.clone()), None),
+        StartPosition::AfterSequence(seq) => {
+            (ShardIteratorType::AfterSequenceNumber, Some(seq.clone()), None)
+        }
+    }
+}
+
+pub(super) fn record_from_sdk(shard_id: &Arc<str>, r: aws_sdk_kinesis::types::Record) -> Record {
+    let arrival = r.approximate_arrival_timestamp.and_then(to_chrono);
+    let key = r.partition_key.as_deref().unwrap_or_default();
+    Record::new(Arc::clone(shard_id), &r.sequence_number, key, r.data.as_ref(), arrival)
+        .with_kms_encryption(r.encryption_type == Some(aws_sdk_kinesis::types::EncryptionType::Kms))
+}
+
+pub(super) fn children_from_sdk(children: Vec<aws_sdk_kinesis::types::ChildShard>) -> Vec<ChildShard> {
+    children.into_iter().map(|c| ChildShard { shard_id: c.shard_id, parents: c.parent_shards }).collect()
 }
 
 fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {

@@ -11,7 +11,8 @@ use crate::record::Record;
 pub struct ShardStats {
     pub records: u64,
     pub bytes: u64,
-    pub get_records_calls: u64,
+    /// GetRecords calls when polling, SubscribeToShard calls with fan-out.
+    pub calls: u64,
     pub throttles: u64,
     pub millis_behind_latest: Option<i64>,
     pub records_per_sec: f64,
@@ -24,7 +25,13 @@ pub enum ReaderEvent {
         shard_id: Arc<str>,
         from: String,
     },
-    /// One successful GetRecords call; `records` may be empty (the lag still changed).
+    /// A fan-out subscription started; `renewals` counts the subscriptions to this shard
+    /// before it.
+    Subscribed {
+        shard_id: Arc<str>,
+        renewals: u64,
+    },
+    /// One GetRecords answer or fan-out event; `records` may be empty (the lag still changed).
     Records {
         shard_id: Arc<str>,
         records: Vec<Record>,

@@ -1,7 +1,7 @@
 //! Which shards to read, from where, and in what order: a child shard is read only after
 //! every parent it has in the read set has been read to its end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::ChildShard;
 use crate::aws::position::StartPosition;
@@ -25,6 +25,8 @@ pub struct Lineage {
     // Ordered so that shards start in a stable order (tests and logs read better).
     shards: BTreeMap<String, Entry>,
     child_start: StartPosition,
+    /// Shards of the read set that were closed when it was planned.
+    closed: BTreeSet<String>,
 }
 
 impl Lineage {
@@ -35,12 +37,16 @@ impl Lineage {
             return Err(format!("the stream has no shard '{unknown}'"));
         }
         let mut read_set = BTreeMap::new();
+        let mut closed = BTreeSet::new();
         for shard in shards {
             if !selected.is_empty() && !selected.contains(&shard.shard_id) {
                 continue;
             }
             if *from == StartPosition::Latest && !shard.is_open() {
                 continue;
+            }
+            if !shard.is_open() {
+                closed.insert(shard.shard_id.clone());
             }
             read_set.insert(
                 shard.shard_id.clone(),
@@ -56,7 +62,13 @@ impl Lineage {
             StartPosition::AtTimestamp(_) => from.clone(),
             _ => StartPosition::TrimHorizon,
         };
-        Ok(Lineage { shards: read_set, child_start })
+        Ok(Lineage { shards: read_set, child_start, closed })
+    }
+
+    /// The shards of the read set that were already closed when it was planned: everything
+    /// they will ever hold is there to read.
+    pub fn closed_shards(&self) -> BTreeSet<String> {
+        self.closed.clone()
     }
 
     /// Shards whose parents are all read, now marked running.
@@ -106,15 +118,7 @@ mod tests {
     use super::*;
 
     fn shard(id: &str, parents: &[&str], open: bool) -> ShardInfo {
-        ShardInfo {
-            shard_id: id.into(),
-            parent: parents.first().map(|p| p.to_string()),
-            adjacent_parent: parents.get(1).map(|p| p.to_string()),
-            starting_hash_key: "0".into(),
-            ending_hash_key: "1".into(),
-            starting_sequence_number: "1".into(),
-            ending_sequence_number: (!open).then(|| "9".into()),
-        }
+        ShardInfo::for_test(id, parents, open)
     }
 
     fn child(id: &str, parents: &[&str]) -> ChildShard {

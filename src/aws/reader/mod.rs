@@ -1,12 +1,17 @@
-//! The polling reader: one task per shard, started in lineage order, all sending typed
-//! events into one bounded channel.
+//! The stream readers: one task per shard — polling with GetRecords or pushed by
+//! enhanced fan-out — started in lineage order, all sending typed events into one bounded
+//! channel.
 
 pub mod api;
 pub mod events;
+pub mod fan_out;
 pub mod lineage;
 pub mod pacing;
+mod report;
 mod shard;
 
+use std::collections::BTreeSet;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,10 +20,73 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use api::{ChildShard, KinesisShards, RecordsPage, ShardApi};
 pub use events::ReaderEvent;
+pub use fan_out::{FanOutApi, FanOutOptions, KinesisFanOut};
 pub use lineage::Lineage;
-pub use shard::ShardOutcome;
 
+use crate::aws::error::ApiError;
+use crate::aws::position::StartPosition;
+use fan_out::SubscriptionReader;
 use shard::ShardReader;
+
+/// How a shard task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShardOutcome {
+    Closed {
+        children: Vec<ChildShard>,
+    },
+    /// Reached the tip while the reader was asked to stop there.
+    AtTip,
+    Failed(ApiError),
+    /// The receiving side dropped its channel: nobody wants the records any more.
+    Abandoned,
+}
+
+/// Reads one shard from a position to an outcome: the polling or the fan-out reader.
+trait ShardTask: Clone + Send + Sync + 'static {
+    fn read(
+        self,
+        shard_id: Arc<str>,
+        from: StartPosition,
+        out: mpsc::Sender<ReaderEvent>,
+    ) -> impl Future<Output = ShardOutcome> + Send + 'static;
+}
+
+#[derive(Clone)]
+struct Polling<A> {
+    api: A,
+    options: ReaderOptions,
+}
+
+impl<A: ShardApi> ShardTask for Polling<A> {
+    fn read(
+        self,
+        shard_id: Arc<str>,
+        from: StartPosition,
+        out: mpsc::Sender<ReaderEvent>,
+    ) -> impl Future<Output = ShardOutcome> + Send + 'static {
+        ShardReader::new(self.api, shard_id, from, self.options, out).run()
+    }
+}
+
+#[derive(Clone)]
+struct FanOut<F> {
+    api: F,
+    options: FanOutOptions,
+    /// Shards already closed when reading began.
+    closed: Arc<BTreeSet<String>>,
+}
+
+impl<F: FanOutApi> ShardTask for FanOut<F> {
+    fn read(
+        self,
+        shard_id: Arc<str>,
+        from: StartPosition,
+        out: mpsc::Sender<ReaderEvent>,
+    ) -> impl Future<Output = ShardOutcome> + Send + 'static {
+        let closed = self.closed.contains(&*shard_id);
+        SubscriptionReader::new(self.api, shard_id, from, closed, self.options, out).run()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ReaderOptions {
@@ -63,9 +131,18 @@ pub struct StreamReader {
 }
 
 impl StreamReader {
+    /// Reads every shard of the lineage with GetRecords.
     pub fn start<A: ShardApi>(api: A, lineage: Lineage, options: ReaderOptions) -> Self {
         let (tx, events) = mpsc::channel(options.channel_capacity.max(1));
-        let coordinator = tokio::spawn(coordinate(api, lineage, options, tx));
+        let coordinator = tokio::spawn(coordinate(Polling { api, options }, lineage, tx));
+        StreamReader { events, coordinator: Some(coordinator) }
+    }
+
+    /// Reads every shard of the lineage with SubscribeToShard as a registered consumer.
+    pub fn fan_out<F: FanOutApi>(api: F, lineage: Lineage, options: FanOutOptions) -> Self {
+        let (tx, events) = mpsc::channel(options.channel_capacity.max(1));
+        let closed = Arc::new(lineage.closed_shards());
+        let coordinator = tokio::spawn(coordinate(FanOut { api, options, closed }, lineage, tx));
         StreamReader { events, coordinator: Some(coordinator) }
     }
 
@@ -94,23 +171,12 @@ impl Drop for StreamReader {
     }
 }
 
-async fn coordinate<A: ShardApi>(
-    api: A,
-    mut lineage: Lineage,
-    options: ReaderOptions,
-    tx: mpsc::Sender<ReaderEvent>,
-) {
+async fn coordinate<T: ShardTask>(task: T, mut lineage: Lineage, tx: mpsc::Sender<ReaderEvent>) {
     let mut tasks: JoinSet<(String, ShardOutcome)> = JoinSet::new();
     let spawn_ready = |lineage: &mut Lineage, tasks: &mut JoinSet<(String, ShardOutcome)>| {
         for (shard_id, position) in lineage.take_ready() {
-            let reader = ShardReader::new(
-                api.clone(),
-                Arc::from(shard_id.as_str()),
-                position,
-                options.clone(),
-                tx.clone(),
-            );
-            tasks.spawn(async move { (shard_id, reader.run().await) });
+            let reading = task.clone().read(Arc::from(shard_id.as_str()), position, tx.clone());
+            tasks.spawn(async move { (shard_id, reading.await) });
         }
     };
     spawn_ready(&mut lineage, &mut tasks);
@@ -136,8 +202,6 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::aws::error::ApiError;
-    use crate::aws::position::StartPosition;
     use crate::aws::shards::ShardInfo;
     use crate::record::Record;
 
@@ -205,15 +269,7 @@ mod tests {
     }
 
     fn info(id: &str, parents: &[&str], open: bool) -> ShardInfo {
-        ShardInfo {
-            shard_id: id.into(),
-            parent: parents.first().map(|p| p.to_string()),
-            adjacent_parent: None,
-            starting_hash_key: "0".into(),
-            ending_hash_key: "1".into(),
-            starting_sequence_number: "0".into(),
-            ending_sequence_number: (!open).then(|| "9".into()),
-        }
+        ShardInfo::for_test(id, parents, open)
     }
 
     /// Reads to the tip and returns the payloads in the order they arrived, and the errors.
