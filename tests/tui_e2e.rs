@@ -1,10 +1,10 @@
 //! The real binary in a real terminal (tmux) against kinesis-local: records appear, a known
 //! payload is found with `/`, `x` shows its hex bytes, `q` exits 0 and the terminal is
-//! usable afterwards.
+//! usable afterwards; with `--efo`, quitting asks about the consumer and deregisters it.
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,12 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new() -> Self {
-        Tmux { socket: format!("kinspect-e2e-{}", std::process::id()) }
+    /// A server of its own per test (tests run in parallel), with one session "e2e" running
+    /// `command` in a 160×45 terminal.
+    fn start(test: &str, command: &str) -> Self {
+        let tmux = Tmux { socket: format!("kinspect-e2e-{}-{test}", std::process::id()) };
+        tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45", "sh", "-c", command]);
+        tmux
     }
 
     fn run(&self, args: &[&str]) -> String {
@@ -30,6 +34,20 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", "e2e"];
         args.extend_from_slice(keys);
         self.run(&args);
+    }
+
+    /// Waits for the command started by [`kinspect_in_shell`] to exit; returns its status.
+    fn wait_exit(&self, exit_file: &Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(exit_file) {
+                if !text.trim().is_empty() {
+                    return text.trim().to_string();
+                }
+            }
+            assert!(Instant::now() < deadline, "kinspect did not exit; screen:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn screen(&self) -> String {
@@ -56,6 +74,22 @@ impl Drop for Tmux {
     }
 }
 
+/// A shell line that runs kinspect with a clean AWS environment, writes its exit status to
+/// the returned file, and leaves a shell behind to type into.
+fn kinspect_in_shell(test: &str, args: &str) -> (String, PathBuf) {
+    let exit_file =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-exit-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_file(&exit_file);
+    let command = format!(
+        "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=xterm-256color AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+         AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent \
+         {bin} {args}; echo $? > {exit}; exec sh",
+        bin = env!("CARGO_BIN_EXE_kinspect"),
+        exit = exit_file.display(),
+    );
+    (command, exit_file)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_a_record_see_its_bytes_and_quit_cleanly() {
     let kinesis = emulators::kinesis_local();
@@ -65,19 +99,9 @@ async fn find_a_record_see_its_bytes_and_quit_cleanly() {
     records.insert(37, ("key-needle".into(), "needle-42 is here".into()));
     put(&client, "e2e", &records).await;
 
-    let exit_file =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-exit-{}", std::process::id()));
-    let _ = std::fs::remove_file(&exit_file);
-    let command = format!(
-        "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=xterm-256color AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-         AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent \
-         {bin} --endpoint-url {endpoint} e2e --from trim-horizon; echo $? > {exit}; exec sh",
-        bin = env!("CARGO_BIN_EXE_kinspect"),
-        endpoint = kinesis.endpoint,
-        exit = exit_file.display(),
-    );
-    let tmux = Tmux::new();
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "45", "sh", "-c", &command]);
+    let args = format!("--endpoint-url {} e2e --from trim-horizon", kinesis.endpoint);
+    let (command, exit_file) = kinspect_in_shell("find", &args);
+    let tmux = Tmux::start("find", &command);
 
     tmux.wait_for("Records 61", Duration::from_secs(30));
     tmux.keys(&["/"]);
@@ -93,17 +117,7 @@ async fn find_a_record_see_its_bytes_and_quit_cleanly() {
     assert!(hex.contains("6e 65 65 64 6c 65 2d 34  32 20 69 73 20 68 65 72"), "{hex}");
 
     tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&exit_file) {
-            if !text.trim().is_empty() {
-                break text.trim().to_string();
-            }
-        }
-        assert!(Instant::now() < deadline, "kinspect did not exit; screen:\n{}", tmux.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(status, "0");
+    assert_eq!(tmux.wait_exit(&exit_file), "0");
     assert_eq!(
         tmux.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"]).trim(),
         "0",
@@ -112,4 +126,49 @@ async fn find_a_record_see_its_bytes_and_quit_cleanly() {
     // A line typed now only runs if the terminal is back in cooked mode.
     tmux.keys(&["echo still-$((40+2))", "Enter"]);
     tmux.wait_for("still-42", Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_shows_its_consumer_and_asks_before_deregistering_it() {
+    let kinesis = emulators::kinesis_local();
+    let client = kinesis_client(&kinesis.endpoint);
+    create_stream(&client, "pushed", 2).await;
+    put(&client, "pushed", &numbered("pushed", 25)).await;
+
+    let args =
+        format!("--endpoint-url {} pushed --efo --consumer e2e-viewer --from trim-horizon", kinesis.endpoint);
+    let (command, exit_file) = kinspect_in_shell("efo", &args);
+    let tmux = Tmux::start("efo", &command);
+
+    let screen = tmux.wait_for("Records 25", Duration::from_secs(30));
+    assert!(screen.contains("fan-out from trim-horizon"), "{screen}");
+    assert!(
+        screen.contains(
+            "consumer e2e-viewer · arn:aws:kinesis:us-east-1:000000000000:stream/pushed/consumer/e2e-viewer"
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("sub") && screen.contains("ren"), "{screen}");
+    assert!(screen.contains("SubscribeToShard"), "{screen}");
+
+    // Esc keeps the inspector open; y deregisters and quits.
+    tmux.keys(&["q"]);
+    tmux.wait_for("Deregister fan-out consumer e2e-viewer?", Duration::from_secs(5));
+    tmux.keys(&["Escape"]);
+    let stayed = tmux.wait_for("Records 25", Duration::from_secs(5));
+    assert!(!stayed.contains("Deregister fan-out consumer"), "{stayed}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("Deregister fan-out consumer e2e-viewer?", Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    assert_eq!(tmux.wait_exit(&exit_file), "0");
+    tmux.wait_for("kinspect: deregistered fan-out consumer 'e2e-viewer'", Duration::from_secs(5));
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/pushed";
+    let consumers = client.list_stream_consumers().stream_arn(arn).send().await.expect("list consumers");
+    let statuses: Vec<_> = consumers
+        .consumers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.consumer_status.as_str().to_string())
+        .collect();
+    assert!(statuses.iter().all(|s| s == "DELETING"), "{statuses:?}");
 }

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -26,6 +27,11 @@ pub enum Fault {
     ServiceUnavailable,
     /// Close the connection without answering.
     DropConnection,
+    /// SubscribeToShard refused: the previous subscription is still in use.
+    ResourceInUse,
+    /// Let a SubscribeToShard answer through for this many event-stream messages, then
+    /// half of the next one, then cut the connection.
+    CutStreamAfter(usize),
 }
 
 /// What the rule sees of a call before it is forwarded.
@@ -60,6 +66,8 @@ struct State {
     /// Rewrites MillisBehindLatest in GetRecords answers, to make readers believe they
     /// are behind (kinesis-local reports 0 however far behind a reader is).
     millis_behind: Option<i64>,
+    /// SubscribeToShard calls whose event stream has started to flow.
+    streams_answered: usize,
 }
 
 pub struct FaultProxy {
@@ -109,6 +117,7 @@ impl FaultProxy {
             iterator_shard: HashMap::new(),
             entry_rule: None,
             millis_behind,
+            streams_answered: 0,
         }));
         let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let upstream = upstream.trim_end_matches('/').to_string();
@@ -132,6 +141,11 @@ impl FaultProxy {
             }
         });
         FaultProxy { endpoint: format!("http://{addr}"), state, server }
+    }
+
+    /// How many SubscribeToShard answers have started streaming events.
+    pub fn streams_answered(&self) -> usize {
+        self.state.lock().expect("proxy state").streams_answered
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -175,7 +189,7 @@ async fn handle(
     state: Arc<Mutex<State>>,
     client: Client<HttpConnector, Full<Bytes>>,
     upstream: String,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+) -> Result<Response<ProxyBody>, Dropped> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
     let operation = parts
@@ -189,7 +203,7 @@ async fn handle(
     let fault = {
         let mut state = state.lock().expect("proxy state");
         let shard_id = match operation.as_str() {
-            "GetShardIterator" => request_json["ShardId"].as_str().map(str::to_string),
+            "GetShardIterator" | "SubscribeToShard" => request_json["ShardId"].as_str().map(str::to_string),
             "GetRecords" => {
                 request_json["ShardIterator"].as_str().and_then(|it| state.iterator_shard.get(it).cloned())
             }
@@ -205,9 +219,11 @@ async fn handle(
         state.calls.push(Call { operation: operation.clone(), shard_id, at: Instant::now(), fault });
         fault
     };
-    if let Some(fault) = fault {
-        return fault_response(fault);
-    }
+    let cut_after = match fault {
+        Some(Fault::CutStreamAfter(messages)) => Some(messages),
+        Some(fault) => return fault_response(fault),
+        None => None,
+    };
     let put = matches!(operation.as_str(), "PutRecords" | "PutRecordBatch");
     if put && state.lock().expect("proxy state").entry_rule.is_some() {
         return put_with_entry_faults(parts, request_json, &operation, &state, &client, &upstream).await;
@@ -220,6 +236,10 @@ async fn handle(
     let forward = forward.body(Full::new(body)).map_err(|_| Dropped)?;
     let response = client.request(forward).await.map_err(|_| Dropped)?;
     let (mut parts, body) = response.into_parts();
+    if operation == "SubscribeToShard" {
+        state.lock().expect("proxy state").streams_answered += 1;
+        return Ok(Response::from_parts(parts, stream_events(body, cut_after)));
+    }
     let mut body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
     learn_iterators(&state, &operation, &request_json, &body);
     let lag = state.lock().expect("proxy state").millis_behind;
@@ -229,7 +249,7 @@ async fn handle(
         body = Bytes::from(answer.to_string());
         parts.headers.remove("content-length");
     }
-    Ok(Response::from_parts(parts, Full::new(body)))
+    Ok(Response::from_parts(parts, full(body)))
 }
 
 /// Forwards a put call without the entries the entry rule fails, then answers with every
@@ -241,7 +261,7 @@ async fn put_with_entry_faults(
     state: &Mutex<State>,
     client: &Client<HttpConnector, Full<Bytes>>,
     upstream: &str,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+) -> Result<Response<ProxyBody>, Dropped> {
     use base64::Engine;
     let records = request_json["Records"].as_array().cloned().unwrap_or_default();
     let verdicts: Vec<Option<String>> = {
@@ -280,7 +300,7 @@ async fn put_with_entry_faults(
         let (response_parts, body) = response.into_parts();
         let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
         if !response_parts.status.is_success() {
-            return Ok(Response::from_parts(response_parts, Full::new(body)));
+            return Ok(Response::from_parts(response_parts, full(body)));
         }
         answer = serde_json::from_slice(&body).map_err(|_| Dropped)?;
         status = response_parts.status;
@@ -307,7 +327,52 @@ async fn put_with_entry_faults(
     if headers.is_none() {
         builder = builder.header("content-type", "application/x-amz-json-1.1");
     }
-    builder.body(Full::new(Bytes::from(answer.to_string()))).map_err(|_| Dropped)
+    builder.body(full(Bytes::from(answer.to_string()))).map_err(|_| Dropped)
+}
+
+type ProxyBody = BoxBody<Bytes, Dropped>;
+
+fn full(bytes: Bytes) -> ProxyBody {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// Passes an event stream through as it arrives. With `cut_after`, forwards that many whole
+/// messages, then half of the next, then fails the body so the connection is cut mid-message.
+fn stream_events(mut upstream: Incoming, cut_after: Option<usize>) -> ProxyBody {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, Dropped>>(16);
+    tokio::spawn(async move {
+        let mut pending = Vec::new();
+        let mut forwarded = 0;
+        while let Some(frame) = upstream.frame().await {
+            let Ok(frame) = frame else { break };
+            let Ok(data) = frame.into_data() else { continue };
+            let Some(limit) = cut_after else {
+                if tx.send(Ok(Frame::data(data))).await.is_err() {
+                    return;
+                }
+                continue;
+            };
+            pending.extend_from_slice(&data);
+            // An event-stream message starts with its total length (4 bytes, big-endian).
+            while pending.len() >= 4 {
+                let length = u32::from_be_bytes([pending[0], pending[1], pending[2], pending[3]]) as usize;
+                if pending.len() < length {
+                    break;
+                }
+                let message: Vec<u8> = pending.drain(..length).collect();
+                if forwarded == limit {
+                    let _ = tx.send(Ok(Frame::data(Bytes::from(message[..length / 2].to_vec())))).await;
+                    let _ = tx.send(Err(Dropped)).await;
+                    return;
+                }
+                forwarded += 1;
+                if tx.send(Ok(Frame::data(Bytes::from(message)))).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    StreamBody::new(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))).boxed()
 }
 
 fn learn_iterators(state: &Mutex<State>, operation: &str, request: &serde_json::Value, body: &[u8]) {
@@ -328,9 +393,16 @@ fn learn_iterators(state: &Mutex<State>, operation: &str, request: &serde_json::
     }
 }
 
-fn fault_response(fault: Fault) -> Result<Response<Full<Bytes>>, Dropped> {
+fn fault_response(fault: Fault) -> Result<Response<ProxyBody>, Dropped> {
     let (status, kind, message) = match fault {
         Fault::DropConnection => return Err(Dropped),
+        Fault::ResourceInUse => (
+            StatusCode::BAD_REQUEST,
+            "ResourceInUseException",
+            "Another active subscription exists for this consumer on this shard.",
+        ),
+        // Only meaningful for SubscribeToShard, which `handle` streams itself.
+        Fault::CutStreamAfter(_) => return Err(Dropped),
         Fault::Throttle => (
             StatusCode::BAD_REQUEST,
             "ProvisionedThroughputExceededException",
@@ -353,6 +425,6 @@ fn fault_response(fault: Fault) -> Result<Response<Full<Bytes>>, Dropped> {
         .status(status)
         .header("content-type", "application/x-amz-json-1.1")
         .header("x-amzn-errortype", kind)
-        .body(Full::new(Bytes::from(body)))
+        .body(full(Bytes::from(body)))
         .map_err(|_| Dropped)
 }
