@@ -41,7 +41,19 @@ pub fn batch(shard: usize, first: u64, count: usize) -> ReaderEvent {
 }
 
 pub fn state(width: u16, height: u16, budget: usize) -> AppState {
-    let shards: Vec<ShardInfo> = (0..SHARDS)
+    let stream = StreamInfo {
+        name: "bench".into(),
+        target: "region us-east-1".into(),
+        mode: "polling".into(),
+        from: "trim-horizon".into(),
+        consumer: None,
+    };
+    AppState::new(stream, &shards(), budget, Rect::new(0, 0, width, height))
+}
+
+/// `SHARDS` open shards, none split or merged.
+pub fn shards() -> Vec<ShardInfo> {
+    (0..SHARDS)
         .map(|n| ShardInfo {
             shard_id: format!("shardId-{n:012}"),
             parent: None,
@@ -51,15 +63,7 @@ pub fn state(width: u16, height: u16, budget: usize) -> AppState {
             starting_sequence_number: "1".into(),
             ending_sequence_number: None,
         })
-        .collect();
-    let stream = StreamInfo {
-        name: "bench".into(),
-        target: "region us-east-1".into(),
-        mode: "polling".into(),
-        from: "trim-horizon".into(),
-        consumer: None,
-    };
-    AppState::new(stream, &shards, budget, Rect::new(0, 0, width, height))
+        .collect()
 }
 
 /// A state holding `records` records, fed in batches of 1,000 round-robin over the shards.
