@@ -231,6 +231,9 @@ async fn a_real_five_minute_expiry_is_renewed_without_loss() {
     for (shard, times) in subscription_times(&proxy) {
         let gaps: Vec<u64> = times.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
         eprintln!("{shard}: seconds between subscriptions {gaps:?}");
-        assert!(!gaps.is_empty() && gaps[0] < 305, "{shard} resubscribed after the service's expiry: {gaps:?}");
+        assert!(
+            !gaps.is_empty() && gaps[0] < 305,
+            "{shard} resubscribed after the service's expiry: {gaps:?}"
+        );
     }
 }
