@@ -28,7 +28,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), AppError> {
     let aws_options = cli.global.aws_options();
     match cli.command {
-        Some(Command::Tail(args)) => cmd::tail::run(&aws_options, args).await,
+        Some(Command::Tail(args)) => cmd::tail::run(&aws_options, args, cli.global.read_only).await,
         Some(Command::Ls) => cmd::ls::run(&aws_options).await,
         Some(Command::Put(_)) if cli.global.read_only => {
             Err(AppError::usage("put is disabled by --read-only: nothing was sent"))

@@ -211,6 +211,32 @@ async fn a_stream_with_twenty_consumers_gets_a_clear_message() {
     assert!(reuse.status.success(), "{}", stderr(&reuse));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_reads_as_an_existing_consumer_but_never_registers_one() {
+    let kinesis = emulators::kinesis_local();
+    let client = kinesis_client(&kinesis.endpoint);
+    create_stream(&client, "guarded", 1).await;
+    let sent = put(&client, "guarded", &numbered("guarded", 5)).await;
+    let read_only_tail = |args: &[&str]| {
+        let mut command = kinspect();
+        command.args(["--endpoint-url", &kinesis.endpoint, "--read-only", "tail", "guarded"]).args(args);
+        command
+    };
+
+    let refused = run(read_only_tail(&["--efo"]), LIMIT).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("--read-only forbids registering it"), "{}", stderr(&refused));
+    assert!(consumers(&client, "guarded").await.is_empty(), "nothing was registered");
+    let cleanup = run(read_only_tail(&["--efo", "--consumer", "ops", "--efo-cleanup"]), LIMIT).await;
+    assert_eq!(cleanup.status.code(), Some(2), "{}", stderr(&cleanup));
+
+    let arn = format!("arn:aws:kinesis:{REGION}:000000000000:stream/guarded");
+    client.register_stream_consumer().stream_arn(arn).consumer_name("ops").send().await.expect("register");
+    let args =
+        ["--efo", "--consumer", "ops", "--from", "trim-horizon", "--until-latest", "--format", "jsonl"];
+    assert_exactly_once_in_order(&tailed_ok(&run(read_only_tail(&args), LIMIT).await), &sent);
+}
+
 /// Runs across a real subscription expiry (Kinesis and kinesis-local end them after five
 /// minutes): `cargo test --test fan_out -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

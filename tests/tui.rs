@@ -501,10 +501,14 @@ fn quitting_a_fan_out_session_asks_about_the_consumer() {
     assert_eq!(key(&mut state, KeyCode::Char('y')), [Effect::Quit]);
     assert_eq!(state.consumer_on_exit, ConsumerOnExit::Deregister);
 
-    // --efo-cleanup has answered already; Ctrl-C never asks; polling never asks.
-    let mut state = fanned_out();
-    state.consumer_on_exit = ConsumerOnExit::Deregister;
-    assert_eq!(key(&mut state, KeyCode::Char('q')), [Effect::Quit]);
+    // --efo-cleanup (Deregister) or --read-only (Keep) answered already; Ctrl-C never asks;
+    // polling never asks.
+    for decided in [ConsumerOnExit::Deregister, ConsumerOnExit::Keep] {
+        let mut state = fanned_out();
+        state.consumer_on_exit = decided;
+        assert_eq!(key(&mut state, KeyCode::Char('q')), [Effect::Quit]);
+        assert_eq!(state.consumer_on_exit, decided);
+    }
     let mut state = fanned_out();
     let ctrl_c = state.update(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
     assert_eq!(ctrl_c, [Effect::Quit]);

@@ -31,6 +31,11 @@ pub enum ConsumerError {
     LimitReached { stream: String, count: usize },
     #[error("consumer '{name}' did not become ACTIVE within {}s", waited.as_secs())]
     NotActive { name: String, waited: Duration },
+    #[error(
+        "consumer '{name}' is not registered on stream '{stream}', and --read-only forbids \
+         registering it: register it, name an existing one with --consumer, or drop --read-only"
+    )]
+    MayNotRegister { name: String, stream: String },
 }
 
 /// How often to look at a consumer that is being created or deleted, and for how long.
@@ -104,13 +109,15 @@ pub async fn stream_arn(client: &Client, stream: &StreamRef) -> Result<String, A
         .ok_or_else(|| ApiError::Other(format!("no description returned for stream '{}'", stream.name())))
 }
 
-/// Finds the consumer `name` of the stream or registers it, and waits until it is ACTIVE.
-/// A consumer being deleted (a previous run cleaning up) is waited out and registered anew.
+/// Finds the consumer `name` of the stream or, when `may_register`, registers it; waits
+/// until it is ACTIVE. A consumer being deleted (a previous run cleaning up) is waited out
+/// and registered anew.
 pub async fn register_or_reuse(
     client: &Client,
     stream: &StreamRef,
     stream_arn: &str,
     name: &str,
+    may_register: bool,
     patience: Patience,
 ) -> Result<Consumer, ConsumerError> {
     let started = tokio::time::Instant::now();
@@ -129,6 +136,10 @@ pub async fn register_or_reuse(
                         });
                     }
                 }
+            }
+            Err(ApiError::NotFound(_)) if !may_register => {
+                let (name, stream) = (name.to_string(), stream.name().to_string());
+                return Err(ConsumerError::MayNotRegister { name, stream });
             }
             Err(ApiError::NotFound(_)) => {
                 let registered =

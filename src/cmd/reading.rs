@@ -8,23 +8,27 @@ use crate::aws::reader::{FanOutOptions, KinesisFanOut, KinesisShards, Lineage, R
 use crate::cli::FanOutArgs;
 use crate::error::AppError;
 
-/// The consumer to read as: `--consumer NAME` or the default one, found or registered and
-/// ACTIVE.
+/// The consumer to read as: `--consumer NAME` or the default one, found (or, unless
+/// `read_only`, registered) and ACTIVE.
 pub async fn prepare_consumer(
     aws: &Aws,
     stream: &StreamRef,
     args: &FanOutArgs,
+    read_only: bool,
 ) -> Result<Consumer, AppError> {
+    if read_only && args.efo_cleanup {
+        return Err(AppError::usage("--efo-cleanup deregisters a consumer, which --read-only forbids"));
+    }
     let client = aws.kinesis();
     let name = args.consumer.clone().unwrap_or_else(consumer::default_name);
     let stream_arn =
         consumer::stream_arn(&client, stream).await.map_err(|e| setup_error(e, aws, Some(stream)))?;
-    consumer::register_or_reuse(&client, stream, &stream_arn, &name, Patience::default()).await.map_err(|e| {
-        match e {
+    consumer::register_or_reuse(&client, stream, &stream_arn, &name, !read_only, Patience::default())
+        .await
+        .map_err(|e| match e {
             ConsumerError::Api(e) => setup_error(e, aws, Some(stream)),
             other => AppError::usage(other.to_string()),
-        }
-    })
+        })
 }
 
 /// Starts reading every shard of the lineage: with fan-out when a consumer is given.

@@ -14,7 +14,7 @@ use crate::cli::{TailArgs, TailFormat};
 use crate::error::AppError;
 use crate::record::{jsonl, Record};
 
-pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppError> {
+pub async fn run(aws_options: &AwsOptions, args: TailArgs, read_only: bool) -> Result<(), AppError> {
     let stream = StreamRef::parse(&args.stream)?;
     if args.from.needs_single_shard() && args.shards.len() != 1 {
         return Err(AppError::usage(format!(
@@ -27,7 +27,7 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs) -> Result<(), AppErro
         list_shards(&aws.kinesis(), &stream).await.map_err(|e| setup_error(e, &aws, Some(&stream)))?;
     let lineage = Lineage::plan(&shards, &args.shards, &args.from).map_err(AppError::usage)?;
     let consumer = match args.fan_out.efo {
-        true => Some(reading::prepare_consumer(&aws, &stream, &args.fan_out).await?),
+        true => Some(reading::prepare_consumer(&aws, &stream, &args.fan_out, read_only).await?),
         false => None,
     };
     if let Some(consumer) = consumer.as_ref().filter(|c| c.registered_now && !args.fan_out.efo_cleanup) {

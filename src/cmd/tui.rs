@@ -91,7 +91,7 @@ async fn session(
             stream.name()
         );
         guard.terminal.draw(|frame| crate::ui::notice(frame, &waiting)).map_err(terminal_error)?;
-        *consumer = Some(reading::prepare_consumer(aws, &stream, &args.fan_out).await?);
+        *consumer = Some(reading::prepare_consumer(aws, &stream, &args.fan_out, read_only).await?);
     }
     let reader = reading::start_reader(aws, &stream, lineage, consumer.as_ref(), &args.fan_out, false);
     let info = StreamInfo {
@@ -105,9 +105,12 @@ async fn session(
         guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or(Rect::new(0, 0, 120, 40));
     let mut state = AppState::new(info, &shards, args.max_memory, size);
     state.read_only = read_only;
-    if args.fan_out.efo_cleanup {
-        state.consumer_on_exit = ConsumerOnExit::Deregister;
-    }
+    state.consumer_on_exit = match (args.fan_out.efo_cleanup, read_only) {
+        (true, _) => ConsumerOnExit::Deregister,
+        // Deregistering is a write: nothing to ask.
+        (false, true) => ConsumerOnExit::Keep,
+        (false, false) => ConsumerOnExit::Ask,
+    };
     let putter = (!read_only).then(|| AwsPutter { kinesis: aws.kinesis(), firehose: aws.firehose() });
     let mut clipboard = Osc52;
     run_loop(&mut guard.terminal, &mut state, inputs, Some(reader), &mut clipboard, putter)
