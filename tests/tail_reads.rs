@@ -114,18 +114,19 @@ async fn at_timestamp_starts_at_the_time_given() {
     let new = put(&client, "timed", &numbered("new", 30)).await;
 
     let from = format!("at-timestamp:{}", boundary.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let at_boundary =
-        tail(&kinesis.endpoint, "timed", &["--from", &from, "--until-latest", "--format", "jsonl"]);
-    assert_exactly_once_in_order(&tailed_ok(&run(at_boundary, LIMIT).await), &new);
+    let everything: Vec<Sent> = old.iter().chain(&new).cloned().collect();
+    // Polling and enhanced fan-out start at the same place.
+    for mode in [&[][..], &["--efo"]] {
+        let args = [&["--from", &from, "--until-latest", "--format", "jsonl"][..], mode].concat();
+        let at_boundary = tail(&kinesis.endpoint, "timed", &args);
+        assert_exactly_once_in_order(&tailed_ok(&run(at_boundary, LIMIT).await), &new);
 
-    // A relative time reaching back before both batches reads them all.
-    let hour_ago = tail(
-        &kinesis.endpoint,
-        "timed",
-        &["--from", "at-timestamp:-1h", "--until-latest", "--format", "jsonl"],
-    );
-    let everything: Vec<Sent> = old.into_iter().chain(new).collect();
-    assert_exactly_once_in_order(&tailed_ok(&run(hour_ago, LIMIT).await), &everything);
+        // A relative time reaching back before both batches reads them all.
+        let args =
+            [&["--from", "at-timestamp:-1h", "--until-latest", "--format", "jsonl"][..], mode].concat();
+        let hour_ago = tail(&kinesis.endpoint, "timed", &args);
+        assert_exactly_once_in_order(&tailed_ok(&run(hour_ago, LIMIT).await), &everything);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,11 +139,13 @@ async fn sequence_positions_start_at_or_after_the_record() {
     let in_shard: Vec<Sent> = sent.iter().filter(|s| s.shard_id == shard).cloned().collect();
     let pivot_at = in_shard.len() / 2;
 
-    for (form, first) in [("at-sequence", pivot_at), ("after-sequence", pivot_at + 1)] {
-        let from = format!("{form}:{}", in_shard[pivot_at].sequence_number);
-        let args = ["--shard", &shard, "--from", &from, "--until-latest", "--format", "jsonl"];
-        let output = run(tail(&kinesis.endpoint, "seq", &args), LIMIT).await;
-        assert_exactly_once_in_order(&tailed_ok(&output), &in_shard[first..]);
+    for mode in [&[][..], &["--efo"]] {
+        for (form, first) in [("at-sequence", pivot_at), ("after-sequence", pivot_at + 1)] {
+            let from = format!("{form}:{}", in_shard[pivot_at].sequence_number);
+            let args = ["--shard", &shard, "--from", &from, "--until-latest", "--format", "jsonl"];
+            let output = run(tail(&kinesis.endpoint, "seq", &[&args[..], mode].concat()), LIMIT).await;
+            assert_exactly_once_in_order(&tailed_ok(&output), &in_shard[first..]);
+        }
     }
 }
 
