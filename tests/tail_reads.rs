@@ -1,4 +1,5 @@
-//! `kinspect tail` against kinesis-local: exact record sets from every start position.
+//! `kinspect tail` against kinesis-local: exact record sets from every start position,
+//! polling and (for the positions) with enhanced fan-out.
 
 mod support;
 
