@@ -172,3 +172,21 @@ async fn fan_out_shows_its_consumer_and_asks_before_deregistering_it() {
         .collect();
     assert!(statuses.iter().all(|s| s == "DELETING"), "{statuses:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keyboard_answers_while_a_consumer_is_being_registered() {
+    let kinesis = emulators::kinesis_local_with(&[("REGISTER_STREAM_CONSUMER_DURATION", "120s")]);
+    let client = kinesis_client(&kinesis.endpoint);
+    create_stream(&client, "slow", 1).await;
+
+    let args = format!("--endpoint-url {} slow --efo --from trim-horizon", kinesis.endpoint);
+    let (command, exit_file) = kinspect_in_shell("slow", &args);
+    let tmux = Tmux::start("slow", &command);
+    tmux.wait_for("waiting until it is ACTIVE", Duration::from_secs(30));
+    let asked = Instant::now();
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(&exit_file), "0");
+    assert!(asked.elapsed() < Duration::from_secs(5), "q took {:?}", asked.elapsed());
+    tmux.keys(&["echo back-$((40+2))", "Enter"]);
+    tmux.wait_for("back-42", Duration::from_secs(5));
+}

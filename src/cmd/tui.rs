@@ -2,13 +2,15 @@
 //! hand the terminal to the picker (without STREAM) and the run loop, and restore it
 //! however they end — quit, error, panic or signal.
 
+use crossterm::event::{KeyCode, KeyModifiers};
+use futures_util::StreamExt;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::{reading, setup_error};
 use crate::app::picker::{Entry, Picked, PickerState};
 use crate::app::run::{run_loop, run_picker, terminal_events, Osc52, TerminalGuard};
-use crate::app::state::{AppState, ConsumerOnExit, StreamInfo};
+use crate::app::state::{AppState, ConsumerOnExit, Event, StreamInfo};
 use crate::aws::catalog;
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
 use crate::aws::consumer::{self, Consumer};
@@ -87,11 +89,22 @@ async fn session(
     if args.fan_out.efo {
         let name = args.fan_out.consumer.clone().unwrap_or_else(consumer::default_name);
         let waiting = format!(
-            "Registering fan-out consumer '{name}' for {} and waiting until it is ACTIVE…",
+            "Registering fan-out consumer '{name}' for {} and waiting until it is ACTIVE… (q cancels)",
             stream.name()
         );
         guard.terminal.draw(|frame| crate::ui::notice(frame, &waiting)).map_err(terminal_error)?;
-        *consumer = Some(reading::prepare_consumer(aws, &stream, &args.fan_out, read_only).await?);
+        // Registration can take a while: the keyboard still answers.
+        let preparing = reading::prepare_consumer(aws, &stream, &args.fan_out, read_only);
+        tokio::pin!(preparing);
+        let prepared = loop {
+            tokio::select! {
+                prepared = &mut preparing => break prepared?,
+                Some(event) = inputs.next() => if cancels(&event) {
+                    return Ok(false);
+                },
+            }
+        };
+        *consumer = Some(prepared);
     }
     let reader = reading::start_reader(aws, &stream, lineage, consumer.as_ref(), &args.fan_out, false);
     let info = StreamInfo {
@@ -117,6 +130,15 @@ async fn session(
         .await
         .map_err(terminal_error)?;
     Ok(state.consumer_on_exit == ConsumerOnExit::Deregister)
+}
+
+/// `q`, `Esc` or `Ctrl-C` while kinspect waits for something before the inspector opens.
+fn cancels(event: &Event) -> bool {
+    let Event::Key(key) = event else {
+        return false;
+    };
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc)
 }
 
 /// Data streams and delivery streams for the picker; one service failing is shown as an

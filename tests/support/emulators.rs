@@ -108,6 +108,11 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
 
 /// kinesis-local (kinesis-mock), pinned by the install script.
 pub fn kinesis_local() -> Emulator {
+    kinesis_local_with(&[])
+}
+
+/// kinesis-local with some settings changed, e.g. `REGISTER_STREAM_CONSUMER_DURATION`.
+pub fn kinesis_local_with(settings: &[(&str, &str)]) -> Emulator {
     let package = tools_dir().join("node_modules/kinesis-local");
     require(&package.join("main.js"));
     start_with_retries("kinesis-local", || {
@@ -126,6 +131,7 @@ pub fn kinesis_local() -> Emulator {
             .env("UPDATE_SHARD_COUNT_DURATION", "0ms")
             .env("REGISTER_STREAM_CONSUMER_DURATION", "0ms")
             .env("LOG_LEVEL", "WARN");
+        command.envs(settings.iter().copied());
         spawn(command, "kinesis-local", port, "/healthcheck")
     })
 }
