@@ -12,17 +12,6 @@ use support::*;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
-async fn consumers(client: &aws_sdk_kinesis::Client, stream: &str) -> Vec<(String, String)> {
-    let arn = format!("arn:aws:kinesis:{REGION}:000000000000:stream/{stream}");
-    let listed = client.list_stream_consumers().stream_arn(arn).send().await.expect("list consumers");
-    listed
-        .consumers
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| (c.consumer_name, c.consumer_status.as_str().to_string()))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_every_record_once_from_trim_horizon_as_one_reused_consumer() {
     let kinesis = emulators::kinesis_local();

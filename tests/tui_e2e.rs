@@ -162,14 +162,7 @@ async fn fan_out_shows_its_consumer_and_asks_before_deregistering_it() {
     tmux.keys(&["y"]);
     assert_eq!(tmux.wait_exit(&exit_file), "0");
     tmux.wait_for("kinspect: deregistered fan-out consumer 'e2e-viewer'", Duration::from_secs(5));
-    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/pushed";
-    let consumers = client.list_stream_consumers().stream_arn(arn).send().await.expect("list consumers");
-    let statuses: Vec<_> = consumers
-        .consumers
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.consumer_status.as_str().to_string())
-        .collect();
+    let statuses: Vec<String> = consumers(&client, "pushed").await.into_iter().map(|(_, s)| s).collect();
     assert!(statuses.iter().all(|s| s == "DELETING"), "{statuses:?}");
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::SecondsFormat;
 use tokio::io::AsyncWriteExt;
 
-use super::{reading, setup_error};
+use super::{reading, setup_error, shutdown_signals};
 use crate::aws::config::{Aws, AwsOptions, StreamRef};
 use crate::aws::reader::{Lineage, ReaderEvent, StreamReader};
 use crate::aws::shards::list_shards;
@@ -42,10 +42,13 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs, read_only: bool) -> R
     let printer = Printer { stream: stream.name().to_string(), format: args.format };
     let printed = match consumer.as_ref().filter(|_| args.fan_out.efo_cleanup) {
         // Cleaning up must also happen when the user stops tail with Ctrl-C.
-        Some(_) => tokio::select! {
-            printed = print_records(reader, printer, args.count) => printed,
-            _ = interrupted() => Ok(0),
-        },
+        Some(_) => {
+            let shutdown = shutdown_signals()?;
+            tokio::select! {
+                printed = print_records(reader, printer, args.count) => printed,
+                _ = shutdown => Ok(0),
+            }
+        }
         None => print_records(reader, printer, args.count).await,
     };
     if let Some(consumer) = consumer.as_ref().filter(|_| args.fan_out.efo_cleanup) {
@@ -60,21 +63,6 @@ pub async fn run(aws_options: &AwsOptions, args: TailArgs, read_only: bool) -> R
         // The reader of our output went away (`| head`): that is a normal way to stop.
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(AppError::failure(format!("cannot write output: {e}"))),
-    }
-}
-
-/// SIGINT, SIGTERM or SIGHUP; never, if they cannot be watched.
-async fn interrupted() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let watched =
-        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()));
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = watched else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
     }
 }
 

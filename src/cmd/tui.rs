@@ -2,12 +2,11 @@
 //! hand the terminal to the picker (without STREAM) and the run loop, and restore it
 //! however they end — quit, error, panic or signal.
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use futures_util::StreamExt;
 use ratatui::layout::Rect;
-use tokio::signal::unix::{signal, SignalKind};
 
-use super::{reading, setup_error};
+use super::{reading, setup_error, shutdown_signals};
+use crate::app::keymap::{action_for, Action};
 use crate::app::picker::{Entry, Picked, PickerState};
 use crate::app::run::{run_loop, run_picker, terminal_events, Osc52, TerminalGuard};
 use crate::app::state::{AppState, ConsumerOnExit, Event, StreamInfo};
@@ -34,10 +33,7 @@ pub async fn run(aws_options: &AwsOptions, args: OpenArgs, read_only: bool) -> R
         }
     };
 
-    let signal_error = |e: std::io::Error| AppError::failure(format!("cannot watch signals: {e}"));
-    let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
-    let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
+    let shutdown = shutdown_signals()?;
     let mut guard =
         TerminalGuard::enter().map_err(|e| AppError::failure(format!("cannot use the terminal: {e}")))?;
     let cleanup_asked = args.fan_out.efo_cleanup;
@@ -45,9 +41,7 @@ pub async fn run(aws_options: &AwsOptions, args: OpenArgs, read_only: bool) -> R
     let mut consumer: Option<Consumer> = None;
     let result = tokio::select! {
         result = session(&mut guard, &aws, named, args, picker, read_only, &mut consumer) => result,
-        _ = terminate.recv() => Ok(cleanup_asked),
-        _ = interrupt.recv() => Ok(cleanup_asked),
-        _ = hangup.recv() => Ok(cleanup_asked),
+        _ = shutdown => Ok(cleanup_asked),
     };
     drop(guard);
     match (result, consumer) {
@@ -132,13 +126,9 @@ async fn session(
     Ok(state.consumer_on_exit == ConsumerOnExit::Deregister)
 }
 
-/// `q`, `Esc` or `Ctrl-C` while kinspect waits for something before the inspector opens.
+/// Quit (`q`, `Ctrl-C`) or back (`Esc`) while kinspect waits before the inspector opens.
 fn cancels(event: &Event) -> bool {
-    let Event::Key(key) = event else {
-        return false;
-    };
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc)
+    matches!(event, Event::Key(key) if matches!(action_for(*key), Some(Action::Quit | Action::Back)))
 }
 
 /// Data streams and delivery streams for the picker; one service failing is shown as an

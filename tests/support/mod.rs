@@ -92,6 +92,18 @@ pub async fn wait_active(client: &aws_sdk_kinesis::Client, name: &str) {
     panic!("stream {name} did not become ACTIVE");
 }
 
+/// The stream's registered consumers: (name, status).
+pub async fn consumers(client: &aws_sdk_kinesis::Client, stream: &str) -> Vec<(String, String)> {
+    let arn = format!("arn:aws:kinesis:{REGION}:000000000000:stream/{stream}");
+    let listed = client.list_stream_consumers().stream_arn(arn).send().await.expect("list consumers");
+    listed
+        .consumers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.consumer_name, c.consumer_status.as_str().to_string()))
+        .collect()
+}
+
 /// A record as the tests put it and expect it back.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sent {

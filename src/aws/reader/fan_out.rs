@@ -107,6 +107,9 @@ pub(super) struct SubscriptionReader<F> {
     pacer: Pacer,
     /// The last ContinuationSequenceNumber: where the next subscription continues.
     continuation: Option<String>,
+    /// The last event found nothing new: CaughtUp is reported once per stay at the tip,
+    /// not again after each renewal.
+    at_tip: bool,
     errors: Backoff,
     in_use: Backoff,
     throttles: Backoff,
@@ -139,6 +142,7 @@ impl<F: FanOutApi> SubscriptionReader<F> {
             options,
             report: ShardReport::new(shard_id, out),
             continuation: None,
+            at_tip: false,
         }
     }
 
@@ -181,7 +185,6 @@ impl<F: FanOutApi> SubscriptionReader<F> {
     /// shard is finished.
     async fn follow(&mut self, mut subscription: F::Subscription) -> Result<Ended, Gone> {
         let renew_at = Instant::now() + self.options.renew_after;
-        let mut at_tip = false;
         loop {
             // Dropping a half-received event at renewal loses nothing: the next subscription
             // starts after the last event handed on.
@@ -223,27 +226,22 @@ impl<F: FanOutApi> SubscriptionReader<F> {
                 self.report.closed(&children).await?;
                 return Ok(Ended::Finished(ShardOutcome::Closed { children }));
             }
-            if reached_tip && !at_tip {
+            if reached_tip && !self.at_tip {
                 self.report.caught_up().await?;
                 if self.options.stop_at_tip {
                     return Ok(Ended::Finished(ShardOutcome::AtTip));
                 }
             }
-            at_tip = reached_tip;
+            self.at_tip = reached_tip;
         }
     }
 
     async fn children_by_listing(&mut self) -> Result<Vec<ChildShard>, Gone> {
-        let mut listing = Pacer::new(self.options.error_backoff_base);
         loop {
-            listing.ready().await;
+            self.pacer.ready().await;
             match self.api.child_shards(&self.report.shard_id).await {
                 Ok(children) => return Ok(children),
-                Err(error) if error.is_retryable() => {
-                    let retry_in = self.errors.next_delay();
-                    listing.hold_for(retry_in);
-                    self.report.retrying(error, retry_in).await?;
-                }
+                Err(error) if error.is_retryable() => self.wait_to_retry(error).await?,
                 Err(error) => {
                     // The shard itself was read completely; only its continuation is unknown.
                     self.report.give_up(error).await?;
